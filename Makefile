@@ -1,0 +1,45 @@
+# Every target creates .venv when missing and installs what it needs.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+# torch is pinned and installed first: an unpinned torch pulls a multi-GB CUDA build.
+TORCH := torch==2.13.0
+
+.PHONY: demo test test-all bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.core: $(BIN)/python pyproject.toml
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -e ".[local]"
+	touch $@
+
+$(VENV)/.test: $(VENV)/.core
+	$(PIP) install -q -e ".[local,test,hub]"
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.core
+	$(PIP) install -q -e ".[dev]"
+	touch $@
+
+demo: $(VENV)/.core
+	$(BIN)/rationalerm evaluate examples/helpsteer3_atomic_demo.jsonl --output-dir runs/demo
+
+test: $(VENV)/.test
+	$(BIN)/python -m pytest -m "not slow" -q
+
+test-all: $(VENV)/.test
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.core
+	$(BIN)/python benchmarks/analyze_scale.py
+
+lint: $(VENV)/.dev
+	$(BIN)/python -m ruff check src tests benchmarks
+	$(BIN)/python -m ruff format --check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,128 @@
+"""The ``rationalerm`` command line: one Typer app, each command a thin wrapper over an importable function."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .io import InputError, RowProblem
+
+app = typer.Typer(
+    name="rationalerm",
+    help="Is your judge right for the right reasons? Rationale consistency beside outcome accuracy.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        console.print(f"rationalerm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Rationale consistency (MetaJudge) for reward models and LLM judges."""
+
+
+class ProblemPrinter:
+    """Prints the first bad rows as they are found and a count of the rest at the end."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, problem: RowProblem) -> None:
+        self.count += 1
+        if self.count <= MAX_PROBLEMS_SHOWN:
+            err_console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False, soft_wrap=True)
+
+    def finish(self) -> None:
+        if self.count > MAX_PROBLEMS_SHOWN:
+            err_console.print(f"[yellow]... and {self.count - MAX_PROBLEMS_SHOWN} more bad rows[/yellow]")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def analyze(
+    paths: Annotated[list[Path], typer.Argument(help="MetaJudge output files, or folders of *.jsonl files.")],
+    model: Annotated[
+        str | None, typer.Option("--model", help="The judged model (default: found in each file).")
+    ] = None,
+    mode: Annotated[str, typer.Option("--mode", help="paper (one-to-one, paper AP) or reference.")] = "paper",
+    sort_by: Annotated[str, typer.Option("--sort-by", help="recall, precision, f1 or ap.")] = "recall",
+    by_domain: Annotated[bool, typer.Option("--by-domain", help="Also print a per-domain table.")] = False,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the results as CSV.")] = None,
+    max_model_items: Annotated[
+        int, typer.Option("--max-model-items", help="Model reasons considered in paper mode (0 = all).")
+    ] = 5,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad row.")] = False,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+) -> None:
+    """Score MetaJudge answers: precision, recall (rationale consistency), F1 and AP per model."""
+    from .report import analyze_rows, print_analyze_tables
+    from .workflows.analyze import SORT_KEYS
+    from .workflows.analyze import analyze as run_analyze
+
+    if mode not in ("paper", "reference"):
+        raise fail(f"--mode must be paper or reference, not {mode!r}", 2)
+    if sort_by not in SORT_KEYS:
+        raise fail(f"--sort-by must be one of recall, precision, f1, ap, not {sort_by!r}", 2)
+    printer = ProblemPrinter()
+    try:
+        report = run_analyze(
+            paths,
+            model=model,
+            mode=mode,
+            max_model_items=max_model_items or None,
+            strict=strict,
+            n_resamples=bootstrap,
+            seed=seed,
+            on_problem=printer,
+        )
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    printer.finish()
+    results = report.sorted(sort_by)
+    if not any(r.valid for r in results):
+        raise fail("nothing could be analyzed: no row produced a valid score")
+    print_analyze_tables(console, results, mode=mode, by_domain=by_domain)
+    rows = analyze_rows(results)
+    if json_path:
+        from .io import write_json
+
+        write_json(json_path, rows)
+        console.print(f"wrote {json_path}")
+    if csv_path:
+        from .io import write_csv
+        from .report import ANALYZE_CSV_COLUMNS
+
+        write_csv(csv_path, rows, ANALYZE_CSV_COLUMNS)
+        console.print(f"wrote {csv_path}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

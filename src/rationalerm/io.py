@@ -1,0 +1,234 @@
+"""Reading and writing: JSONL in and out, atomic summaries, append-only resumable outputs.
+
+Bad input never loses good input: readers yield a :class:`RowProblem` (file, line, field, message) for a bad row and
+go on with the next one; the caller decides whether to stop (``--strict``) or count it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A row that could not be used, and exactly where it is."""
+
+    path: str
+    line: int
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: field {self.field!r}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class InputError(Exception):
+    """Input that cannot be used at all (or, with ``strict``, the first bad row)."""
+
+    def __init__(self, problem: RowProblem | str):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def collect_jsonl_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files as given; for a folder, every ``*.jsonl`` directly inside it, sorted. Missing paths are an error."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inside = sorted(p for p in path.glob("*.jsonl") if p.is_file())
+            if not inside:
+                raise InputError(RowProblem(str(path), 0, None, "folder has no *.jsonl file"))
+            found.extend(inside)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(RowProblem(str(path), 0, None, "no such file or folder"))
+    return found
+
+
+def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
+    """``(line number, row)`` for each non-blank line; a line that is not a JSON object yields a RowProblem."""
+    name = str(path)
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, RowProblem(name, number, None, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(row, dict):
+                yield number, RowProblem(name, number, None, f"expected a JSON object, got {type(row).__name__}")
+                continue
+            yield number, row
+
+
+def read_jsonl(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[RowProblem]]:
+    """All valid rows of a JSONL file and the problems of the others."""
+    rows: list[dict[str, Any]] = []
+    problems: list[RowProblem] = []
+    for _, item in iter_jsonl(path):
+        if isinstance(item, RowProblem):
+            problems.append(item)
+        else:
+            rows.append(item)
+    return rows, problems
+
+
+def dumps_line(row: Any) -> str:
+    return json.dumps(row, ensure_ascii=False, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Atomic writes: a reader never sees a half-written summary.
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+
+
+def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Any]) -> None:
+    atomic_write_text(path, "".join(dumps_line(row) for row in rows))
+
+
+def write_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+    atomic_write_text(path, buffer.getvalue())
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Append-only resumable output
+
+
+class JsonlAppender:
+    """An append-only JSONL output that survives being killed at any moment.
+
+    Each record is written as one ``write`` of a complete line and flushed; on open, a torn last line left by a
+    killed process is cut off, so the file always holds whole records. Use :func:`read_completed` to resume.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = False):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        repair_torn_tail(self.path)
+        self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._fsync = fsync
+
+    def write(self, row: Any) -> None:
+        self._handle.write(dumps_line(row))
+        self._handle.flush()
+        if self._fsync:
+            os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        if not self._handle.closed:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+
+    def __enter__(self) -> JsonlAppender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def repair_torn_tail(path: Path) -> bool:
+    """Cut an incomplete last line (no trailing newline, or not JSON) from ``path``. True when something was cut."""
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    with open(path, "rb+") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        read = min(size, 1 << 20)
+        while True:
+            handle.seek(size - read)
+            tail = handle.read(read)
+            cut = tail.rfind(b"\n", 0, len(tail) - 1 if tail.endswith(b"\n") else len(tail))
+            if cut >= 0 or read == size:
+                break
+            read = min(size, read * 2)
+        last_start = size - read + cut + 1 if cut >= 0 else 0
+        last_line = tail[cut + 1 :] if cut >= 0 else tail
+        complete = last_line.endswith(b"\n")
+        if complete:
+            try:
+                json.loads(last_line)
+                return False
+            except ValueError:
+                pass
+        handle.truncate(last_start)
+        return True
+
+
+def read_completed(path: str | os.PathLike[str], key: str = "id") -> dict[str, dict[str, Any]]:
+    """The last record per ``key`` in an output file (later lines supersede earlier ones for the same key)."""
+    done: dict[str, dict[str, Any]] = {}
+    if not Path(path).exists():
+        return done
+    for _, row in iter_jsonl(path):
+        if isinstance(row, dict) and key in row:
+            done[str(row[key])] = row
+    return done

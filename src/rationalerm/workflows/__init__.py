@@ -1,0 +1,1 @@
+"""Workflows: each streams records from an input to a resumable output."""

@@ -1,0 +1,240 @@
+"""Analyze MetaJudge runs: files in the released inference output layout (or written by ``rationalerm judge``) in,
+per-model rationale-consistency metrics out, in ``paper`` or ``reference`` mode."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..io import InputError, RowProblem, collect_jsonl_paths, iter_jsonl
+from ..metrics import (
+    EVALUATION_CAP,
+    MODES,
+    PAPER,
+    REFERENCE_MAX_CHECKLIST,
+    paper_metrics,
+    proportion_ci,
+    reference_metrics,
+    summarize,
+)
+from ..parse import ParseFailure, extract_reference_scores, parse_metajudge
+from ..records import (
+    HUMAN_CHECKLIST_KEY,
+    MetaJudgeRecord,
+    ModelResult,
+    RecordError,
+    SampleMetrics,
+    discover_models,
+    find_key,
+    human_label_of,
+    model_keys,
+    parse_direction,
+    validate_checklist,
+)
+
+SORT_KEYS = {"recall": "recall", "precision": "precision", "f1": "f1", "ap": "average_precision"}
+SORT_KEYS["average_precision"] = "average_precision"
+
+
+@dataclass
+class AnalyzeReport:
+    results: list[ModelResult]
+    problems: list[RowProblem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def sorted(self, by: str = "recall") -> list[ModelResult]:
+        key = SORT_KEYS.get(by)
+        if key is None:
+            raise ValueError(f"unknown sort key {by!r}; choose from {', '.join(SORT_KEYS)}")
+        return sorted(self.results, key=lambda r: (-getattr(r.summary, key), r.model))
+
+
+@dataclass
+class _ModelAccumulator:
+    metrics: list[SampleMetrics] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    outcomes: list[bool] = field(default_factory=list)
+    failed: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    sources: list[str] = field(default_factory=list)
+    # Our own outputs carry sample ids: the last record of a sample wins (a resumed run may append a retry).
+    by_id: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+
+def analyze(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    model: str | None = None,
+    mode: str = PAPER,
+    max_model_items: int | None = EVALUATION_CAP,
+    strict: bool = False,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    on_problem: Callable[[RowProblem], None] | None = None,
+) -> AnalyzeReport:
+    """Score MetaJudge answers per model.
+
+    ``paths`` are files or folders (every ``*.jsonl`` inside). The model of a file is ``model`` when given, else
+    the ``rationalerm.model`` of its rows, else the first ``*-checklist`` key of its first row (the released
+    script's rule). Rows from several files with the same model are pooled. Bad rows become :class:`RowProblem`
+    entries (or raise :class:`InputError` with ``strict``) and never stop the others.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    files = collect_jsonl_paths(paths)
+    problems: list[RowProblem] = []
+
+    def report(problem: RowProblem) -> None:
+        if strict:
+            raise InputError(problem)
+        problems.append(problem)
+        if on_problem is not None:
+            on_problem(problem)
+
+    accumulators: dict[str, _ModelAccumulator] = {}
+    for path in files:
+        name = str(path)
+        file_model = model
+        rows_seen = 0
+        for line, row in iter_jsonl(path):
+            if isinstance(row, RowProblem):
+                report(row)
+                continue
+            rows_seen += 1
+            try:
+                record = MetaJudgeRecord.from_row(row)
+            except RecordError as exc:
+                report(RowProblem(name, line, exc.field, exc.message))
+                continue
+            row_model = model or record.rationalerm.get("model") or file_model
+            if row_model is None:
+                found = discover_models(record.metadata)
+                if not found:
+                    report(RowProblem(name, line, "metadata", "no '<model>-checklist' key; pass --model"))
+                    continue
+                file_model = row_model = found[0]
+            acc = accumulators.setdefault(row_model, _ModelAccumulator())
+            if name not in acc.sources:
+                acc.sources.append(name)
+            outcome = _score_row(record, row_model, mode, max_model_items, name, line, acc, report)
+            sample_id = record.rationalerm.get("sample_id")
+            if sample_id is not None:
+                acc.by_id[str(sample_id)] = outcome
+            else:
+                _add(acc, outcome)
+        if rows_seen == 0:
+            report(RowProblem(name, 0, None, "no usable rows (empty file?)"))
+    for acc in accumulators.values():
+        for outcome in acc.by_id.values():
+            _add(acc, outcome)
+
+    results = [
+        _finish(name, mode, acc, n_resamples=n_resamples, seed=seed) for name, acc in accumulators.items()
+    ]
+    return AnalyzeReport(results=results, problems=problems, files=[str(p) for p in files])
+
+
+def _add(acc: _ModelAccumulator, outcome: tuple[str, Any]) -> None:
+    kind, value = outcome
+    if kind == "ok":
+        metrics, domain, correct = value
+        acc.metrics.append(metrics)
+        acc.domains.append(domain)
+        if correct is not None:
+            acc.outcomes.append(correct)
+    elif kind == "failed":
+        acc.failed[value] += 1
+    else:
+        acc.skipped[value] += 1
+
+
+def _score_row(
+    record: MetaJudgeRecord,
+    model: str,
+    mode: str,
+    cap: int | None,
+    path: str,
+    line: int,
+    acc: _ModelAccumulator,
+    report: Callable[[RowProblem], None],
+) -> tuple[str, Any]:
+    """("ok", (metrics, domain, outcome correct)) or ("failed", reason) or ("skipped", reason)."""
+    meta = record.metadata
+    text = record.generated_text
+    if text is None:
+        return "failed", "no_answer"
+    reference_scores = None
+    if mode != PAPER:
+        # The released script checks the answer before anything else.
+        extracted = extract_reference_scores(text)
+        if isinstance(extracted, ParseFailure):
+            return "failed", extracted.reason
+        reference_scores = extracted
+    keys = model_keys(meta, model)
+    human_key = find_key(meta, HUMAN_CHECKLIST_KEY)
+    try:
+        if human_key is None:
+            raise RecordError(f"metadata.{HUMAN_CHECKLIST_KEY}", "missing")
+        if keys.checklist not in meta:
+            raise RecordError(f"metadata.{keys.checklist}", "missing")
+        human = validate_checklist(meta[human_key], f"metadata.{human_key}")
+        model_list = validate_checklist(meta[keys.checklist], f"metadata.{keys.checklist}")
+    except RecordError as exc:
+        report(RowProblem(path, line, exc.field, exc.message))
+        return "skipped", "invalid_row"
+    assert human is not None and model_list is not None
+    domain = str(meta.get("domain") or "unknown")
+    if mode == PAPER:
+        if not human:
+            return "skipped", "empty_human_checklist"
+        sent = record.rationalerm.get("model_items_sent")
+        n_seen = sent if isinstance(sent, int) and sent >= 0 else len(model_list)
+        parsed = parse_metajudge(text, len(human), n_seen)
+        if isinstance(parsed, ParseFailure):
+            return "failed", parsed.reason
+        metrics = paper_metrics(parsed, cap=cap)
+    else:
+        if len(model_list) > REFERENCE_MAX_CHECKLIST:
+            return "skipped", "model_list_over_10"
+        if not model_list:
+            return "skipped", "empty_model_list"
+        assert reference_scores is not None
+        result = reference_metrics(reference_scores, len(human), min(len(model_list), EVALUATION_CAP))
+        if result is None:
+            return "failed", "wrong_line_count"
+        metrics = result
+    return "ok", (metrics, domain, _outcome_correct(meta, keys.label))
+
+
+def _outcome_correct(meta: dict[str, Any], label_key: str) -> bool | None:
+    human = human_label_of(meta)
+    if human is None or label_key not in meta:
+        return None
+    return parse_direction(meta[label_key]) == human
+
+
+def _finish(model: str, mode: str, acc: _ModelAccumulator, *, n_resamples: int, seed: int) -> ModelResult:
+    summary = summarize(acc.metrics, n_resamples=n_resamples, seed=seed)
+    grouped: dict[str, list[SampleMetrics]] = defaultdict(list)
+    for metrics, domain in zip(acc.metrics, acc.domains, strict=True):
+        grouped[domain].append(metrics)
+    by_domain = {d: summarize(ms, n_resamples=n_resamples, seed=seed) for d, ms in grouped.items()}
+    accuracy, accuracy_ci = proportion_ci(acc.outcomes, n_resamples=n_resamples, seed=seed)
+    return ModelResult(
+        model=model,
+        mode=mode,
+        summary=summary,
+        valid=len(acc.metrics),
+        parse_failed=sum(acc.failed.values()),
+        skipped=sum(acc.skipped.values()),
+        skip_reasons=dict(acc.skipped),
+        failure_reasons=dict(acc.failed),
+        by_domain=by_domain,
+        outcome_accuracy=accuracy if acc.outcomes else None,
+        outcome_n=len(acc.outcomes),
+        outcome_ci=accuracy_ci,
+        sources=acc.sources,
+    )

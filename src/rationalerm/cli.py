@@ -121,6 +121,8 @@ def analyze(
 
 
 def main() -> None:
+    from . import commands  # noqa: F401  (registers the other commands on `app`)
+
     app()
 
 

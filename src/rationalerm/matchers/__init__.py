@@ -1,0 +1,50 @@
+"""Matchers: a batch of (human list, model list) pairs in, one-to-one graded matchings out.
+
+Two implementations: :class:`rationalerm.matchers.local.LocalMatcher` (offline sentence embeddings) and
+:class:`rationalerm.matchers.llm.LLMMatcher` (the MetaJudge prompt on an OpenAI-compatible judge).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from ..parse import ParseFailure
+from ..records import Matching
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRequest:
+    """One pair of lists to match. ``model`` is already cut to the items that count (e.g. the top 5 at
+    evaluation); ``key`` identifies the sample (and model) in outputs, caches and logs."""
+
+    key: str
+    human: Sequence[str]
+    model: Sequence[str]
+
+
+MatchOutcome = Matching | ParseFailure
+
+
+@runtime_checkable
+class Matcher(Protocol):
+    """What every matcher provides. ``match`` returns one outcome per request, in order: a :class:`Matching`
+    (indices 1-based, model index 0 = no match, strictly one-to-one) or a :class:`ParseFailure` with a reason."""
+
+    name: str
+
+    def settings(self) -> dict[str, Any]:
+        """What produced the matchings (model, thresholds, prompt version ...), recorded in outputs."""
+        ...
+
+    async def match(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]: ...
+
+
+def match_sync(matcher: Matcher, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
+    """Run ``matcher.match`` from synchronous code (no running event loop)."""
+    return asyncio.run(matcher.match(requests))
+
+
+__all__ = ["MatchOutcome", "MatchRequest", "Matcher", "match_sync"]

@@ -121,9 +121,11 @@ def analyze(
 
 
 def main() -> None:
-    from . import commands  # noqa: F401  (registers the other commands on `app`)
-
     app()
+
+
+# The other commands live in rationalerm.commands and register themselves on `app` (import after `app` exists).
+from . import commands  # noqa: E402, F401
 
 
 if __name__ == "__main__":

@@ -73,10 +73,7 @@ def find_result_block(text: str) -> str | None:
 
 def parse_score_lines(block: str) -> list[tuple[int, int, float]]:
     """Every ``R<i>@S<j>: <score>`` line of a block, in order, without validation."""
-    lines = []
-    for match in _SCORE_LINE_RE.finditer(block):
-        lines.append((int(match.group("r")), int(match.group("s")), float(match.group("score"))))
-    return lines
+    return [(int(r), int(s), float(score)) for r, s, score in _SCORE_LINE_RE.findall(block)]
 
 
 def parse_metajudge(text: object, n_human: int, n_model: int) -> Matching | ParseFailure:

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 HUMAN_CHECKLIST_KEY = "human-checklist"
 CHECKLIST_SUFFIX = "-checklist"
@@ -52,6 +52,9 @@ def parse_direction(value: Any) -> Direction | None:
     """
     if value is None or isinstance(value, bool):
         return None
+    common = _COMMON_DIRECTIONS.get(value) if isinstance(value, int | str) else None
+    if common is not None:
+        return common
     if isinstance(value, int | float):
         if value in (0, 1, 2):
             return int(value)  # type: ignore[return-value]
@@ -83,6 +86,11 @@ def parse_direction(value: Any) -> Direction | None:
         better = left if op in {">", ">>", "»"} else right
         return better
     return None
+
+
+_COMMON_DIRECTIONS: dict[object, Direction] = {
+    0: 0, 1: 1, 2: 2, "0": 0, "1": 1, "2": 2, "A>B": 1, "A>>B": 1, "B>A": 2, "B>>A": 2, "A=B": 0,
+}
 
 
 def _side(token: str) -> Direction:
@@ -334,9 +342,10 @@ class MetaJudgeRecord:
 # Matchings and results
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """Human item ``human`` (1-based) matched to model item ``model`` (1-based; 0 = no match) with ``score``."""
+class Match(NamedTuple):
+    """Human item ``human`` (1-based) matched to model item ``model`` (1-based; 0 = no match) with ``score``.
+
+    A named tuple rather than a frozen dataclass: analyze builds millions of them and tuples are cheap to make."""
 
     human: int
     model: int

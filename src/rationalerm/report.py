@@ -38,8 +38,9 @@ def print_analyze_tables(
     console: Console, results: Sequence[ModelResult], *, mode: str, by_domain: bool = False
 ) -> None:
     table = Table(title=f"Rationale consistency ({mode} mode)", title_justify="left")
-    for column in ("model", "precision", "recall", "F1", "AP", "valid", "failed", "skipped"):
-        table.add_column(column, justify="left" if column == "model" else "right")
+    table.add_column("model", overflow="fold", min_width=14)
+    for column in ("precision", "recall", "F1", "AP", "valid", "failed", "skipped"):
+        table.add_column(column, justify="right")
     for r in results:
         table.add_row(
             r.model,
@@ -55,8 +56,10 @@ def print_analyze_tables(
     if not by_domain:
         return
     domains = Table(title="By domain", title_justify="left")
-    for column in ("model", "domain", "n", "precision", "recall", "recall 95% CI", "F1", "AP"):
-        domains.add_column(column, justify="left" if column in ("model", "domain") else "right")
+    domains.add_column("model", overflow="fold", min_width=14)
+    domains.add_column("domain")
+    for column in ("n", "precision", "recall", "recall 95% CI", "F1", "AP"):
+        domains.add_column(column, justify="right", no_wrap=True)
     for r in results:
         for domain, s in sorted(r.by_domain.items()):
             lo, hi = s.ci.get("recall", (None, None))

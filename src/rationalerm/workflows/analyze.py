@@ -3,8 +3,9 @@ per-model rationale-consistency metrics out, in ``paper`` or ``reference`` mode.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from ..metrics import (
     paper_metrics,
     proportion_ci,
     reference_metrics,
-    summarize,
+    summarize_by_group,
 )
 from ..parse import ParseFailure, extract_reference_scores, parse_metajudge
 from ..records import (
@@ -109,13 +110,11 @@ def analyze(
             except RecordError as exc:
                 report(RowProblem(name, line, exc.field, exc.message))
                 continue
-            row_model = model or record.rationalerm.get("model") or file_model
+            row_model = model or record.rationalerm.get("model") or _judged_model(record, file_model)
             if row_model is None:
-                found = discover_models(record.metadata)
-                if not found:
-                    report(RowProblem(name, line, "metadata", "no '<model>-checklist' key; pass --model"))
-                    continue
-                file_model = row_model = found[0]
+                report(RowProblem(name, line, "metadata", "no '<model>-checklist' key; pass --model"))
+                continue
+            file_model = file_model or row_model
             acc = accumulators.setdefault(row_model, _ModelAccumulator())
             if name not in acc.sources:
                 acc.sources.append(name)
@@ -135,6 +134,29 @@ def analyze(
         _finish(name, mode, acc, n_resamples=n_resamples, seed=seed) for name, acc in accumulators.items()
     ]
     return AnalyzeReport(results=results, problems=problems, files=[str(p) for p in files])
+
+
+def _judged_model(record: MetaJudgeRecord, file_model: str | None) -> str | None:
+    """The model a row was judged for, when the file does not say.
+
+    One ``*-checklist`` key: that model. Several (an input file holding many models): the one whose first reason
+    appears in the judge prompt, else the file's model, else the first key (the released script's rule).
+    """
+    found = _discover_cached(tuple(record.metadata))
+    if len(found) <= 1:
+        return found[0] if found else None
+    if record.prompt:
+        for candidate in found:
+            items = record.metadata.get(candidate + "-checklist")
+            if isinstance(items, list) and items and isinstance(items[0], str) and items[0].strip() in record.prompt:
+                return candidate
+    return file_model if file_model in found else found[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _discover_cached(keys: tuple[str, ...]) -> list[str]:
+    # rows of one file share their keys: discover once per key layout, not once per row
+    return discover_models(dict.fromkeys(keys))
 
 
 def _add(acc: _ModelAccumulator, outcome: tuple[str, Any]) -> None:
@@ -217,11 +239,7 @@ def _outcome_correct(meta: dict[str, Any], label_key: str) -> bool | None:
 
 
 def _finish(model: str, mode: str, acc: _ModelAccumulator, *, n_resamples: int, seed: int) -> ModelResult:
-    summary = summarize(acc.metrics, n_resamples=n_resamples, seed=seed)
-    grouped: dict[str, list[SampleMetrics]] = defaultdict(list)
-    for metrics, domain in zip(acc.metrics, acc.domains, strict=True):
-        grouped[domain].append(metrics)
-    by_domain = {d: summarize(ms, n_resamples=n_resamples, seed=seed) for d, ms in grouped.items()}
+    summary, by_domain = summarize_by_group(acc.metrics, acc.domains, n_resamples=n_resamples, seed=seed)
     accuracy, accuracy_ci = proportion_ci(acc.outcomes, n_resamples=n_resamples, seed=seed)
     return ModelResult(
         model=model,

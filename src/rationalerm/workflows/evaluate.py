@@ -1,0 +1,346 @@
+"""Evaluate judged models on a HelpSteer3-Atomic-layout file: match each model's reasons to the human reasons,
+score rationale consistency beside outcome accuracy, and write a report folder.
+
+The matcher is any :class:`rationalerm.matchers.Matcher`: the offline local matcher by default, or the LLM MetaJudge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..io import InputError, RowProblem, iter_jsonl, write_json, write_jsonl
+from ..matchers import Matcher, MatchRequest
+from ..metrics import (
+    EVALUATION_CAP,
+    MODES,
+    PAPER,
+    REFERENCE_MAX_CHECKLIST,
+    paper_metrics,
+    proportion_ci,
+    reference_metrics,
+    summarize_by_group,
+)
+from ..parse import ParseFailure
+from ..records import (
+    Matching,
+    ModelResult,
+    PreferenceSample,
+    RecordError,
+    SampleResult,
+    discover_models,
+    sample_from_row,
+)
+
+MATCH_CHUNK = 64  # requests per matcher call: small enough for a live progress bar, large enough to batch well
+
+
+@dataclass
+class EvaluateReport:
+    """Per-model results (sorted by rationale consistency), per-sample results, bad rows and provenance."""
+
+    results: list[ModelResult]
+    samples: list[SampleResult]
+    problems: list[RowProblem] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    output_dir: Path | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The content of ``summary.json``."""
+        models = []
+        for r in self.results:
+            s = r.summary
+            models.append(
+                {
+                    "model": r.model,
+                    "outcome_accuracy": r.outcome_accuracy,
+                    "outcome_accuracy_ci": list(r.outcome_ci) if r.outcome_ci else None,
+                    "outcome_n": r.outcome_n,
+                    "rationale_consistency": s.recall,
+                    "rationale_consistency_ci": list(s.ci["recall"]) if "recall" in s.ci else None,
+                    "precision": s.precision,
+                    "recall": s.recall,
+                    "f1": s.f1,
+                    "average_precision": s.average_precision,
+                    "n": r.valid,
+                    "ci": {k: [lo, hi] for k, (lo, hi) in s.ci.items()},
+                    "parse_failed": r.parse_failed,
+                    "skipped": r.skipped,
+                    "failure_reasons": r.failure_reasons,
+                    "skip_reasons": r.skip_reasons,
+                    "by_domain": {d: v.as_dict() for d, v in sorted(r.by_domain.items())},
+                }
+            )
+        return {"provenance": self.provenance, "models": models}
+
+
+def select_models(rows: Sequence[dict[str, Any]], wanted: Sequence[str] | None) -> list[str]:
+    """Every ``*-checklist`` model over the rows in first-seen order, or the ``wanted`` ones (case-insensitive,
+    spelled as the file spells them)."""
+    seen: dict[str, str] = {}
+    for row in rows:
+        for name in discover_models(row):
+            seen.setdefault(name.lower(), name)
+    if not wanted:
+        return list(seen.values())
+    missing = [w for w in wanted if w.lower() not in seen]
+    if missing:
+        known = ", ".join(seen.values()) or "none"
+        raise InputError(f"no '<model>-checklist' key for {', '.join(missing)} (models in the file: {known})")
+    return [seen[w.lower()] for w in wanted]
+
+
+def load_samples(
+    path: str | os.PathLike[str],
+    *,
+    models: Sequence[str] | None = None,
+    strict: bool = False,
+    on_problem: Callable[[RowProblem], None] | None = None,
+) -> tuple[list[PreferenceSample], list[str], list[RowProblem]]:
+    """Read a HelpSteer3-Atomic-layout JSONL file into samples with the chosen models' judgments."""
+    name = str(path)
+    if not Path(path).is_file():
+        raise InputError(RowProblem(name, 0, None, "no such file"))
+    problems: list[RowProblem] = []
+
+    def report(problem: RowProblem) -> None:
+        if strict:
+            raise InputError(problem)
+        problems.append(problem)
+        if on_problem is not None:
+            on_problem(problem)
+
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for line, row in iter_jsonl(path):
+        if isinstance(row, RowProblem):
+            report(row)
+        else:
+            rows.append((line, row))
+    if not rows:
+        raise InputError(RowProblem(name, 0, None, "no usable rows (empty file?)"))
+    chosen = select_models([r for _, r in rows], models)
+    samples: list[PreferenceSample] = []
+    seen_ids: Counter[str] = Counter()
+    for line, row in rows:
+        try:
+            sample = sample_from_row(row, models=chosen)
+        except RecordError as exc:
+            report(RowProblem(name, line, exc.field, exc.message))
+            continue
+        seen_ids[sample.id] += 1
+        if seen_ids[sample.id] > 1:  # ids key resumable outputs and caches: keep them unique
+            sample.id = f"{sample.id}#{seen_ids[sample.id]}"
+        samples.append(sample)
+    return samples, chosen, problems
+
+
+async def evaluate_samples(
+    samples: Sequence[PreferenceSample],
+    models: Sequence[str],
+    matcher: Matcher,
+    *,
+    mode: str = PAPER,
+    max_model_items: int | None = EVALUATION_CAP,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[ModelResult], list[SampleResult]]:
+    """Match and score every (sample, model) pair; the building block of :func:`evaluate`."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    results: list[SampleResult] = []
+    pending: list[tuple[SampleResult, MatchRequest, int]] = []
+    for sample in samples:
+        for model in models:
+            judgment = sample.judgments.get(model)
+            outcome = _outcome(sample, model)
+            result = SampleResult(id=sample.id, model=model, domain=sample.domain, metrics=None,
+                                  outcome_correct=outcome)
+            results.append(result)
+            if judgment is None or judgment.checklist is None:
+                result.status, result.reason = "skipped", "missing_checklist"
+                continue
+            if not sample.human_checklist:
+                result.status, result.reason = "skipped", "empty_human_checklist"
+                continue
+            items = judgment.checklist
+            if mode != PAPER:
+                if len(items) > REFERENCE_MAX_CHECKLIST:
+                    result.status, result.reason = "skipped", "model_list_over_10"
+                    continue
+                if not items:
+                    result.status, result.reason = "skipped", "empty_model_list"
+                    continue
+            kept = list(items[:max_model_items]) if max_model_items else list(items)
+            request = MatchRequest(key=f"{sample.id}::{model}", human=list(sample.human_checklist), model=kept)
+            pending.append((result, request, len(items)))
+
+    total = len(pending)
+    done = 0
+    lock = asyncio.Lock()
+
+    async def run_chunk(chunk: list[tuple[SampleResult, MatchRequest, int]]) -> None:
+        nonlocal done
+        outcomes = await matcher.match([request for _, request, _ in chunk])
+        for (result, request, full_length), outcome in zip(chunk, outcomes, strict=True):
+            _score(result, request, full_length, outcome, mode)
+        async with lock:
+            done += len(chunk)
+            if on_progress is not None:
+                on_progress(done, total)
+
+    if on_progress is not None:
+        on_progress(0, total)
+    chunks = [pending[i : i + MATCH_CHUNK] for i in range(0, total, MATCH_CHUNK)]
+    await asyncio.gather(*(run_chunk(c) for c in chunks))
+
+    per_model = [_model_result(model, mode, results, n_resamples=n_resamples, seed=seed) for model in models]
+    per_model.sort(key=lambda r: (-r.summary.recall, r.model))
+    return per_model, results
+
+
+def _outcome(sample: PreferenceSample, model: str) -> bool | None:
+    judgment = sample.judgments.get(model)
+    if sample.human_label is None or judgment is None or judgment.raw_label is None:
+        return None
+    return judgment.label == sample.human_label  # an unreadable verdict counts as wrong
+
+
+def _score(result: SampleResult, request: MatchRequest, full_length: int, outcome: Any, mode: str) -> None:
+    if isinstance(outcome, ParseFailure):
+        result.status, result.reason = "parse_failed", outcome.reason
+        return
+    if not isinstance(outcome, Matching):
+        result.status, result.reason = "error", f"matcher returned {type(outcome).__name__}"
+        return
+    result.matching = outcome
+    if mode == PAPER:
+        result.metrics = paper_metrics(outcome, cap=None)  # the list was already cut to the items that count
+    else:
+        triples = [(p.human, p.model, p.score) for p in outcome.pairs]
+        metrics = reference_metrics(triples, len(request.human), min(full_length, EVALUATION_CAP))
+        if metrics is None:
+            result.status, result.reason = "parse_failed", "wrong_line_count"
+            return
+        result.metrics = metrics
+    result.status = "ok"
+
+
+def _model_result(
+    model: str, mode: str, results: Sequence[SampleResult], *, n_resamples: int, seed: int
+) -> ModelResult:
+    mine = [r for r in results if r.model == model]
+    ok = [r for r in mine if r.status == "ok" and r.metrics is not None]
+    summary, by_domain = summarize_by_group(
+        [r.metrics for r in ok],  # type: ignore[misc]
+        [r.domain or "unknown" for r in ok],
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    outcomes = [r.outcome_correct for r in mine if r.outcome_correct is not None]
+    accuracy, accuracy_ci = proportion_ci(outcomes, n_resamples=n_resamples, seed=seed)
+    failed = Counter(r.reason or "unknown" for r in mine if r.status in ("parse_failed", "error"))
+    skipped = Counter(r.reason or "unknown" for r in mine if r.status == "skipped")
+    return ModelResult(
+        model=model,
+        mode=mode,
+        summary=summary,
+        valid=len(ok),
+        parse_failed=sum(failed.values()),
+        skipped=sum(skipped.values()),
+        skip_reasons=dict(skipped),
+        failure_reasons=dict(failed),
+        by_domain=by_domain,
+        outcome_accuracy=accuracy if outcomes else None,
+        outcome_n=len(outcomes),
+        outcome_ci=accuracy_ci,
+    )
+
+
+def evaluate(
+    input_path: str | os.PathLike[str],
+    *,
+    matcher: Matcher | None = None,
+    models: Sequence[str] | None = None,
+    mode: str = PAPER,
+    max_model_items: int | None = EVALUATION_CAP,
+    output_dir: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    plot: bool = True,
+    on_problem: Callable[[RowProblem], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> EvaluateReport:
+    """Rationale consistency beside outcome accuracy for every model in ``input_path``.
+
+    ``matcher`` defaults to the offline :class:`~rationalerm.matchers.local.LocalMatcher`. With ``output_dir`` it
+    writes ``summary.json``, ``samples.jsonl`` and ``scatter.png`` there (each written atomically).
+    """
+    started = time.time()
+    samples, chosen, problems = load_samples(input_path, models=models, strict=strict, on_problem=on_problem)
+    if not chosen:
+        raise InputError(RowProblem(str(input_path), 0, None, "no '<model>-checklist' key in any row"))
+    if matcher is None:
+        from ..matchers.local import LocalMatcher
+
+        matcher = LocalMatcher()
+
+    async def run() -> tuple[list[ModelResult], list[SampleResult]]:
+        async def score(active: Matcher) -> tuple[list[ModelResult], list[SampleResult]]:
+            return await evaluate_samples(
+                samples,
+                chosen,
+                active,
+                mode=mode,
+                max_model_items=max_model_items,
+                n_resamples=n_resamples,
+                seed=seed,
+                on_progress=on_progress,
+            )
+
+        # A matcher holding connections (the LLM one) opens them inside this event loop and closes them after.
+        if hasattr(matcher, "__aenter__"):
+            async with matcher:  # type: ignore[attr-defined]
+                return await score(matcher)
+        return await score(matcher)
+
+    results, sample_results = asyncio.run(run())
+    provenance = {
+        "input": str(input_path),
+        "models": list(chosen),
+        "samples": len(samples),
+        "mode": mode,
+        "max_model_items": max_model_items or 0,
+        "matcher": matcher.name,
+        "matcher_settings": matcher.settings(),
+        "bootstrap_resamples": n_resamples,
+        "seed": seed,
+        "rationalerm_version": __version__,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "seconds": round(time.time() - started, 3),
+        "bad_rows": len(problems),
+    }
+    report = EvaluateReport(results=results, samples=sample_results, problems=problems, provenance=provenance)
+    if output_dir is not None:
+        write_report(report, Path(output_dir), plot=plot)
+    return report
+
+
+def write_report(report: EvaluateReport, output_dir: Path, *, plot: bool = True) -> None:
+    """``summary.json``, ``samples.jsonl`` and ``scatter.png`` in ``output_dir``."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    write_json(output_dir / "summary.json", report.summary())
+    write_jsonl(output_dir / "samples.jsonl", (s.to_row() for s in report.samples))
+    if plot:
+        from ..plots import scatter_accuracy_consistency
+
+        scatter_accuracy_consistency(report.results, output_dir / "scatter.png")
+    report.output_dir = output_dir

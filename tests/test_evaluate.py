@@ -179,3 +179,42 @@ def test_duplicate_ids_stay_distinct(tmp_path: Path) -> None:
     row = sample_row(1, H, {"m": (["Response A misses the edge case"], "A>B")}, label=1)
     report = evaluate(write(tmp_path / "d.jsonl", [row, row]), matcher=ExactMatcher(), n_resamples=0)
     assert sorted(s.id for s in report.samples) == ["s1", "s1#2"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The LLM matcher end to end, against the scripted judge server on 127.0.0.1
+
+
+def test_evaluate_with_the_llm_matcher_over_http(dataset: Path, tmp_path: Path, judge_server) -> None:
+    from typer.testing import CliRunner
+
+    from rationalerm.cli import app
+
+    out = tmp_path / "llm-run"
+    secret = "sk-test-DO-NOT-LEAK-0123456789"
+    result = CliRunner().invoke(
+        app,
+        ["evaluate", str(dataset), "--matcher", "llm", "--judge-model", "judge-x", "--base-url", judge_server.url,
+         "--api-key", secret, "--output-dir", str(out), "--no-cache", "--bootstrap", "100"],
+    )
+    assert result.exit_code == 0, result.output
+    # the scripted judge matches human i to model i with 1.0: 2 of 3 human items for each two-reason list
+    summary = json.loads((out / "summary.json").read_text())
+    by_model = {m["model"]: m for m in summary["models"]}
+    assert by_model["good"]["rationale_consistency"] == pytest.approx(2 / 3)
+    assert by_model["surface"]["n"] == 3
+    settings = summary["provenance"]["matcher_settings"]
+    assert settings["judge_model"] == "judge-x" and settings["prompt_version"].startswith("metajudge_v1")
+    assert len(judge_server.requests) == 5  # 2 + 3 (sample, model) pairs with a checklist
+    for path in out.iterdir():
+        assert secret not in path.read_bytes().decode("utf-8", "replace")
+    assert secret not in result.output
+
+
+def test_evaluate_llm_matcher_needs_a_judge_model(dataset: Path) -> None:
+    from typer.testing import CliRunner
+
+    from rationalerm.cli import app
+
+    result = CliRunner().invoke(app, ["evaluate", str(dataset), "--matcher", "llm"])
+    assert result.exit_code == 2 and "--judge-model" in result.output

@@ -1,0 +1,5 @@
+"""`python -m rationalerm ...` runs the command line."""
+
+from rationalerm.cli import main
+
+main()

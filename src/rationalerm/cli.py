@@ -129,6 +129,5 @@ def main() -> None:
 # The other commands live in rationalerm.commands and register themselves on `app` (import after `app` exists).
 from . import commands  # noqa: E402, F401
 
-
 if __name__ == "__main__":
     main()

@@ -174,7 +174,7 @@ class JsonlAppender:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         repair_torn_tail(self.path)
-        self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._handle = open(self.path, "a", encoding="utf-8")
         self._fsync = fsync
 
     def write(self, row: Any) -> None:

@@ -22,7 +22,7 @@ def build_llm_matcher(
     cache: Path | None,
     use_cache: bool = True,
     max_format_retries: int = 2,
-):  # noqa: ANN201 - LLMMatcher, imported lazily
+):
     """An :class:`~rationalerm.matchers.llm.LLMMatcher` over a new pool; enter it (``async with``) in the loop
     that uses it. Raises ValueError for options that cannot work (no base URL, bad concurrency)."""
     from ..llm import JudgePool, default_cache_path

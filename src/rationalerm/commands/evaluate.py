@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from ..cli import ProblemPrinter, app, console, err_console, fail
@@ -124,7 +131,7 @@ def evaluate(
     console.print(f"report: {out}/summary.json, {out}/samples.jsonl, {out}/scatter.png")
 
 
-def print_evaluate_table(report) -> None:  # noqa: ANN001 - EvaluateReport, imported lazily
+def print_evaluate_table(report) -> None:
     table = Table(
         title=f"Right for the right reasons? ({report.provenance.get('matcher')} matcher, "
         f"{report.provenance.get('mode')} mode)",

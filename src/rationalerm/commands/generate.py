@@ -1,0 +1,234 @@
+"""``rationalerm generate``: run a GenRM over preference pairs for its verdicts and ordered reasons.
+
+Also holds what the judge-side commands (``generate``, ``decompose``, ``golden``, ``metarm``) share: the server
+options, the pool, the progress display and the run summary table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..cli import ProblemPrinter, app, console, err_console, fail
+from ..io import InputError
+
+BaseUrlOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--base-url", help="OpenAI-compatible base URL; repeat to spread load (default: $OPENAI_BASE_URL)."
+    ),
+]
+ApiKeyOpt = Annotated[
+    str | None,
+    typer.Option("--api-key", help="API key (default: $OPENAI_API_KEY). Never logged.", show_default=False),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Output JSONL (resumed if it exists).")
+]
+ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Sampling seed sent to the server.")]
+RetriesOpt = Annotated[int, typer.Option("--max-retries", help="Transport retries per request.")]
+FormatRetriesOpt = Annotated[
+    int, typer.Option("--max-format-retries", help="Re-asks after an unreadable answer.")
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds per request.")]
+CacheOpt = Annotated[
+    Path | None, typer.Option("--cache", help="sqlite answer cache (default: ~/.cache/rationalerm).")
+]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the answer cache.")]
+RestartOpt = Annotated[
+    bool, typer.Option("--restart", help="Discard an existing output instead of resuming.")
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Stop at the first bad input row.")]
+
+
+def default_output(input_path: Path, suffix: str) -> Path:
+    """``<input stem>.<suffix>.jsonl`` beside the input (characters unsafe in file names replaced)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in suffix)
+    return input_path.with_name(f"{input_path.stem}.{safe}.jsonl")
+
+
+def run_judge_side(
+    *,
+    label: str,
+    judge_model: str,
+    base_url: list[str] | None,
+    api_key: str | None,
+    concurrency: int,
+    timeout: float,
+    max_retries: int,
+    cache: Path | None,
+    no_cache: bool,
+    target: Path,
+    work: Callable[..., Awaitable[Any]],
+) -> Any:
+    """Open the pool, show a progress bar, run ``work(pool, printer=..., on_start=..., on_result=...)`` and turn
+    input errors and interrupts into clean exits. Returns the run summary."""
+    from ..workflows.judge_side import open_pool
+
+    if concurrency < 1:
+        raise fail("--concurrency must be at least 1", 2)
+    printer = ProblemPrinter()
+    progress = Progress(
+        TextColumn(f"[bold]{label}[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("[green]{task.fields[ok]} ok[/green] [red]{task.fields[failed]} failed[/red]"),
+        console=err_console,
+    )
+    task: TaskID | None = None
+    counts = {"ok": 0, "failed": 0}
+
+    def on_start(total: int, already: int) -> None:
+        nonlocal task
+        counts["ok"] = already
+        task = progress.add_task(label, total=total, completed=already, ok=already, failed=0)
+
+    def on_result(outcome: Any) -> None:
+        counts["ok" if outcome.ok else "failed"] += 1
+        if task is not None:
+            progress.update(task, advance=1, ok=counts["ok"], failed=counts["failed"])
+
+    async def run() -> Any:
+        async with open_pool(
+            judge_model=judge_model,
+            base_urls=base_url or [],
+            api_key=api_key,
+            concurrency=concurrency,
+            timeout=timeout,
+            max_retries=max_retries,
+            cache=cache,
+            use_cache=not no_cache,
+        ) as pool:
+            with progress:
+                return await work(pool, on_start=on_start, on_result=on_result, on_problem=printer)
+
+    try:
+        summary = asyncio.run(run())
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted; rerun the same command to resume from {target}")
+        raise typer.Exit(130) from None
+    printer.finish()
+    return summary
+
+
+def print_run_summary(summary: Any, title: str) -> None:
+    """The counts of a run as a table, and a non-zero exit when nothing at all succeeded."""
+    table = Table(title=title, show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for name, value in (
+        ("rows", summary.total),
+        ("already ok (resumed)", summary.already_ok),
+        ("processed now", summary.processed),
+        ("ok", summary.ok),
+        ("parse failed", summary.parse_failed),
+        ("error", summary.error),
+    ):
+        table.add_row(name, str(value))
+    for reason, count in summary.reasons.most_common():
+        table.add_row(f"  {reason}", str(count))
+    for tag, count in sorted(summary.tags.items()):
+        table.add_row(f"[dim]{tag}[/dim]", str(count))
+    table.add_row("prompt tokens", f"{summary.usage.prompt_tokens:,}")
+    table.add_row("completion tokens", f"{summary.usage.completion_tokens:,}")
+    table.add_row("cache hits", str(summary.cached))
+    table.add_row("wall time", f"{summary.wall_s:.1f} s")
+    console.print(table)
+    console.print(f"wrote {summary.output}", highlight=False, soft_wrap=True)
+    if summary.ok + summary.already_ok == 0 and summary.total:
+        raise fail("no row succeeded")
+    if summary.failed:
+        err_console.print(
+            f"[yellow]{summary.failed} rows failed; rerun the same command to retry them[/yellow]"
+        )
+
+
+@app.command()
+def generate(
+    input_path: Annotated[
+        Path, typer.Argument(help="Rows with a context or prompt and two responses (.jsonl/.json/.parquet).")
+    ],
+    model_name: Annotated[
+        str, typer.Option("--model-name", help="Name for the output keys: '<NAME>-checklist' ...")
+    ],
+    judge_model: Annotated[str, typer.Option("--judge-model", help="The GenRM's model name on the server.")],
+    base_url: BaseUrlOpt = None,
+    style: Annotated[
+        str, typer.Option("--style", help="Prompt style: rationalerm (5-way) or ralign (A or B).")
+    ] = "rationalerm",
+    swap: Annotated[bool, typer.Option("--swap", help="Also judge with the responses swapped.")] = False,
+    max_reasons: Annotated[
+        int, typer.Option("--max-reasons", help="Reasons asked for and kept (0 = no cap).")
+    ] = 5,
+    output: OutputOpt = None,
+    api_key: ApiKeyOpt = None,
+    concurrency: ConcurrencyOpt = 64,
+    temperature: Annotated[float, typer.Option("--temperature")] = 0.6,
+    max_tokens: Annotated[int, typer.Option("--max-tokens")] = 8192,
+    seed: SeedOpt = None,
+    max_retries: RetriesOpt = 5,
+    max_format_retries: FormatRetriesOpt = 2,
+    timeout: TimeoutOpt = 300.0,
+    cache: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
+    restart: RestartOpt = False,
+    strict: StrictOpt = False,
+) -> None:
+    """Run a GenRM over preference pairs: verdict, ordered reasons and text per pair; resumable."""
+    from ..workflows.generate import GenRMSettings, generate_judgments
+
+    if style not in ("rationalerm", "ralign"):
+        raise fail(f"--style must be rationalerm or ralign, not {style!r}", 2)
+    if max_reasons < 0:
+        raise fail("--max-reasons must be 0 (no cap) or more", 2)
+    if not input_path.is_file():
+        raise fail(f"{input_path}: no such file", 2)
+    settings = GenRMSettings(
+        style=style,  # type: ignore[arg-type]
+        max_reasons=max_reasons or None,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+        max_format_retries=max_format_retries,
+    )
+    target = output or default_output(input_path, f"{model_name}.genrm")
+
+    async def work(pool: Any, **callbacks: Any) -> Any:
+        return await generate_judgments(
+            input_path,
+            target,
+            pool=pool,
+            model_name=model_name,
+            settings=settings,
+            swap=swap,
+            resume=not restart,
+            strict=strict,
+            **callbacks,
+        )
+
+    summary = run_judge_side(
+        label="generating",
+        judge_model=judge_model,
+        base_url=base_url,
+        api_key=api_key,
+        concurrency=concurrency,
+        timeout=timeout,
+        max_retries=max_retries,
+        cache=cache,
+        no_cache=no_cache,
+        target=target,
+        work=work,
+    )
+    print_run_summary(summary, f"GenRM {model_name} ({judge_model}, {style} style)")

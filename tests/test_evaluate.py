@@ -218,3 +218,20 @@ def test_evaluate_llm_matcher_needs_a_judge_model(dataset: Path) -> None:
 
     result = CliRunner().invoke(app, ["evaluate", str(dataset), "--matcher", "llm"])
     assert result.exit_code == 2 and "--judge-model" in result.output
+
+
+def test_parquet_and_json_inputs(dataset: Path, tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    rows = [json.loads(line) for line in dataset.read_text().splitlines()]
+    parquet = tmp_path / "d.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), parquet)
+    as_json = tmp_path / "d.json"
+    as_json.write_text(json.dumps(rows))
+    expected = [(r.model, r.valid, r.rationale_consistency) for r in evaluate(dataset, matcher=ExactMatcher()).results]
+    for path in (parquet, as_json):
+        got = [(r.model, r.valid, r.rationale_consistency) for r in evaluate(path, matcher=ExactMatcher()).results]
+        assert got == expected
+    with pytest.raises(InputError, match="no such file"):
+        evaluate(tmp_path / "missing.jsonl", matcher=ExactMatcher())

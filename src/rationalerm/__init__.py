@@ -10,6 +10,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
+from .datasets import load_helpsteer3_preference, load_judgebench, load_rationalerm, load_rmbench
 from .io import InputError, RowProblem
 from .llm import Completion, CompletionCache, JsonSchema, JudgePool, Usage
 from .matchers import Matcher, MatchRequest, match_sync
@@ -23,8 +24,18 @@ from .metrics import (
     resolve_one_to_one,
     summarize,
 )
-from .parse import ParseFailure, extract_reference_scores, parse_metajudge
+from .parse import (
+    ParseFailure,
+    extract_reference_scores,
+    parse_decomposition,
+    parse_metajudge,
+    parse_metarm_verdict,
+    parse_reasons,
+    parse_verdict,
+    strip_hidden_reasoning,
+)
 from .prompts import Prompt, load_prompt
+from .ralign import RAlignScores, ralign_scores
 from .records import (
     Judgment,
     Match,
@@ -38,8 +49,11 @@ from .records import (
     sample_from_row,
 )
 from .workflows.analyze import AnalyzeReport, analyze
+from .workflows.decompose import DecomposeSettings, decompose_file, decompose_rationales
 from .workflows.evaluate import EvaluateReport, evaluate, evaluate_samples
+from .workflows.generate import GenRMJudgment, GenRMSettings, generate_file, generate_judgments, judge_pair
 from .workflows.judge import JudgedSample, JudgeRunSummary, judge_file, judge_samples
+from .workflows.metarm import RAlignSettings, golden_file, metarm_file, run_metarm, write_golden
 
 
 def __getattr__(name: str):  # the local matcher needs the `local` extra: import it only when asked for
@@ -53,7 +67,10 @@ __all__ = [
     "AnalyzeReport",
     "Completion",
     "CompletionCache",
+    "DecomposeSettings",
     "EvaluateReport",
+    "GenRMJudgment",
+    "GenRMSettings",
     "InputError",
     "JsonSchema",
     "JudgePool",
@@ -72,6 +89,8 @@ __all__ = [
     "ParseFailure",
     "PreferenceSample",
     "Prompt",
+    "RAlignScores",
+    "RAlignSettings",
     "RowProblem",
     "SampleMetrics",
     "SampleResult",
@@ -80,19 +99,38 @@ __all__ = [
     "analyze",
     "average_precision",
     "bootstrap_ci",
+    "decompose_file",
+    "decompose_rationales",
     "evaluate",
     "evaluate_samples",
     "extract_reference_scores",
+    "generate_file",
+    "generate_judgments",
+    "golden_file",
     "judge_file",
+    "judge_pair",
     "judge_samples",
+    "load_helpsteer3_preference",
+    "load_judgebench",
     "load_prompt",
+    "load_rationalerm",
+    "load_rmbench",
     "match_sync",
+    "metarm_file",
     "optimal_matching",
     "paper_metrics",
+    "parse_decomposition",
     "parse_direction",
     "parse_metajudge",
+    "parse_metarm_verdict",
+    "parse_reasons",
+    "parse_verdict",
+    "ralign_scores",
     "reference_metrics",
     "resolve_one_to_one",
+    "run_metarm",
     "sample_from_row",
+    "strip_hidden_reasoning",
     "summarize",
+    "write_golden",
 ]

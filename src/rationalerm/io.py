@@ -232,3 +232,17 @@ def read_completed(path: str | os.PathLike[str], key: str = "id") -> dict[str, d
         if isinstance(row, dict) and key in row:
             done[str(row[key])] = row
     return done
+
+
+# Dataset loaders live in rationalerm.datasets (they build on this module); they are reachable from here too.
+_DATASET_LOADERS = frozenset(
+    {"load_rationalerm", "load_helpsteer3_preference", "load_judgebench", "load_rmbench", "iter_rows"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DATASET_LOADERS:
+        from . import datasets
+
+        return getattr(datasets, name)
+    raise AttributeError(f"module 'rationalerm.io' has no attribute {name!r}")

@@ -22,7 +22,13 @@ from ..io import InputError
 
 @app.command()
 def evaluate(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="A HelpSteer3-Atomic-layout JSONL file.")],
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT",
+            help="HelpSteer3-Atomic-layout rows: a .jsonl/.json/.parquet file, or a hub name like Qwen/RationaleRM.",
+        ),
+    ],
     model: Annotated[
         list[str] | None, typer.Option("--model", help="A model to evaluate (repeatable; default: every model).")
     ] = None,
@@ -89,7 +95,7 @@ def evaluate(
     else:
         raise fail(f"--matcher must be local or llm, not {matcher_name!r}", 2)
 
-    out = output_dir or Path("runs") / input_path.stem
+    out = output_dir or Path("runs") / (input_path.stem or "evaluate")
     printer = ProblemPrinter()
     with Progress(
         TextColumn("[bold]matching[/bold]"),

@@ -10,13 +10,13 @@ import asyncio
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..io import InputError, RowProblem, iter_jsonl, write_json, write_jsonl
+from ..io import InputError, RowProblem, write_json, write_jsonl
 from ..matchers import Matcher, MatchRequest
 from ..metrics import (
     EVALUATION_CAP,
@@ -104,10 +104,22 @@ def load_samples(
     strict: bool = False,
     on_problem: Callable[[RowProblem], None] | None = None,
 ) -> tuple[list[PreferenceSample], list[str], list[RowProblem]]:
-    """Read a HelpSteer3-Atomic-layout JSONL file into samples with the chosen models' judgments."""
+    """Read HelpSteer3-Atomic-layout rows into samples with the chosen models' judgments.
+
+    ``path`` is a local .jsonl, .json or .parquet file, a folder holding the released ``helpsteer3_test_1000.jsonl``,
+    or a hub dataset name (``Qwen/RationaleRM``, through the optional ``datasets`` package).
+    """
+    from ..datasets import RATIONALERM_TEST_FILE, is_local, iter_rows, load_hub_rows
+
     name = str(path)
-    if not Path(path).is_file():
-        raise InputError(RowProblem(name, 0, None, "no such file"))
+    if is_local(path):
+        source = Path(path) / RATIONALERM_TEST_FILE if Path(path).is_dir() else Path(path)
+        if not source.is_file():
+            raise InputError(RowProblem(str(source), 0, None, "no such file"))
+        positioned: Iterable[tuple[int, dict[str, Any] | RowProblem]] = iter_rows(source)
+        name = str(source)
+    else:
+        positioned = enumerate(load_hub_rows(name, data_files=RATIONALERM_TEST_FILE), start=1)
     problems: list[RowProblem] = []
 
     def report(problem: RowProblem) -> None:
@@ -118,7 +130,7 @@ def load_samples(
             on_problem(problem)
 
     rows: list[tuple[int, dict[str, Any]]] = []
-    for line, row in iter_jsonl(path):
+    for line, row in positioned:
         if isinstance(row, RowProblem):
             report(row)
         else:

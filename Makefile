@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 # torch is pinned and installed first: an unpinned torch pulls a multi-GB CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: demo test test-all bench lint clean
+.PHONY: demo test test-all bench lint clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,14 @@ $(VENV)/.dev: $(VENV)/.core
 demo: $(VENV)/.core
 	$(BIN)/rationalerm evaluate examples/helpsteer3_atomic_demo.jsonl --output-dir runs/demo
 
-test: $(VENV)/.test
+# The HTML report is checked in headless Chromium (Debian's package); without root or apt the test skips.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null) ; } || \
+	  echo "chromium not installed: the report rendering test will be skipped"
+
+test: $(VENV)/.test chromium
 	$(BIN)/python -m pytest -m "not slow" -q
 
 test-all: $(VENV)/.test

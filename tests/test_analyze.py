@@ -270,3 +270,19 @@ def test_cli_reference_mode_and_errors(tmp_path: Path) -> None:
     assert strict.exit_code == 1 and "bad.jsonl:1" in strict.output
     lenient = runner.invoke(app, ["analyze", str(bad)])
     assert lenient.exit_code == 0 and "bad.jsonl:1" in lenient.output
+
+
+def test_atomic_writes_get_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from rationalerm.io import write_json
+
+    target = tmp_path / "out.json"
+    write_json(target, {"a": 1})
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert mode == 0o666 & ~mask
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary file left behind

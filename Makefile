@@ -27,6 +27,7 @@ $(VENV)/.dev: $(VENV)/.core
 
 demo: $(VENV)/.core
 	$(BIN)/rationalerm evaluate examples/helpsteer3_atomic_demo.jsonl --output-dir runs/demo
+	$(BIN)/rationalerm report runs/demo --output runs/demo/report.html
 
 # The HTML report is checked in headless Chromium (Debian's package); without root or apt the test skips.
 chromium:
@@ -41,8 +42,10 @@ test: $(VENV)/.test chromium
 test-all: $(VENV)/.test
 	$(BIN)/python -m pytest -q
 
-bench: $(VENV)/.core
+bench: $(VENV)/.test
 	$(BIN)/python benchmarks/analyze_scale.py
+	$(BIN)/python benchmarks/local_matcher.py
+	$(BIN)/python benchmarks/judge_throughput.py
 
 lint: $(VENV)/.dev
 	$(BIN)/python -m ruff check src tests benchmarks

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,20 +24,18 @@ def build_llm_matcher(
 ):
     """An :class:`~rationalerm.matchers.llm.LLMMatcher` over a new pool; enter it (``async with``) in the loop
     that uses it. Raises ValueError for options that cannot work (no base URL, bad concurrency)."""
-    from ..llm import JudgePool, default_cache_path
     from ..matchers.llm import LLMMatcher
+    from ..workflows.judge_side import open_pool
 
-    urls = list(base_urls) or ([os.environ["OPENAI_BASE_URL"]] if os.environ.get("OPENAI_BASE_URL") else [])
-    if not urls:
-        raise ValueError("no judge server: pass --base-url or set OPENAI_BASE_URL")
-    pool = JudgePool(
-        judge_model,
-        urls,
+    pool = open_pool(
+        judge_model=judge_model,
+        base_urls=base_urls,
         api_key=api_key,
         concurrency=concurrency,
         timeout=timeout,
         max_retries=max_retries,
-        cache=(cache or default_cache_path()) if use_cache else None,
+        cache=cache,
+        use_cache=use_cache,
     )
     return LLMMatcher(
         pool,

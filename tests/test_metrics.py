@@ -282,3 +282,15 @@ def test_paper_metrics_agree_with_resolve_one_to_one(matching: Matching, cap: in
     assert len(models) == len(set(models))
     total = sum(p.score for p in resolved)
     assert paper_metrics(matching, cap=cap).recall == pytest.approx(total / matching.n_human)
+
+
+def test_bootstrap_per_column_path_agrees_with_index_resampling() -> None:
+    rng = np.random.default_rng(9)
+    # each column takes few values, but whole rows are nearly all distinct: the per-column path
+    grid = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], size=(6000, 3))
+    grid = np.hstack([grid, rng.choice(np.arange(40) / 40, size=(6000, 1))])
+    assert len(np.unique(grid, axis=0)) * 4 > len(grid)
+    lo_c, hi_c = bootstrap_ci(grid, n_resamples=2000, seed=1)
+    lo_j, hi_j = bootstrap_ci(grid + rng.random(grid.shape) * 1e-9, n_resamples=2000, seed=1)
+    width = hi_j - lo_j
+    assert np.allclose(lo_c, lo_j, atol=0.1 * width) and np.allclose(hi_c, hi_j, atol=0.1 * width)

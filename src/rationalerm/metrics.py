@@ -155,7 +155,7 @@ def bootstrap_means(
     Resampling n rows with replacement only decides how often each row is drawn, and identical rows are
     interchangeable, so the draw is a multinomial over the *distinct* rows. Metric rows take few distinct values
     (graded scores over short lists), which makes that draw O(distinct) instead of O(n) per resample: the same
-    bootstrap distribution, much faster on large runs. Rows with many distinct values fall back to drawing
+    bootstrap distribution, much faster on large runs. Columns with many distinct values fall back to drawing
     indices, in chunks so memory stays bounded.
     """
     values = np.asarray(values, dtype=float)
@@ -169,6 +169,24 @@ def bootstrap_means(
     if len(distinct) * 4 <= n:
         draws = rng.multinomial(n, counts / n, size=n_resamples)
         return draws @ distinct / n
+    # Rows rarely repeat as a whole but most columns take few values: resample those columns separately (each
+    # column's interval has exactly the same distribution; only the joint draw across columns is given up) and
+    # draw indices only for the columns with many distinct values.
+    means = np.empty((n_resamples, k))
+    many: list[int] = []
+    for j in range(k):
+        column_values, column_counts = np.unique(values[:, j], return_counts=True)
+        if len(column_values) * 4 <= n:
+            means[:, j] = rng.multinomial(n, column_counts / n, size=n_resamples) @ column_values / n
+        else:
+            many.append(j)
+    if many:
+        means[:, many] = _index_bootstrap(values[:, many], n_resamples, rng, chunk)
+    return means
+
+
+def _index_bootstrap(values: np.ndarray, n_resamples: int, rng: np.random.Generator, chunk: int) -> np.ndarray:
+    n, k = values.shape
     means = np.empty((n_resamples, k))
     per_chunk = max(1, chunk // n)
     done = 0
@@ -196,7 +214,7 @@ def bootstrap_ci(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Percentile bootstrap interval of the column means of ``values`` (n samples x k metrics).
 
-    All columns share the same resamples (the metrics of a sample travel together). Seeded and reproducible.
+    Seeded and reproducible; see :func:`bootstrap_means` for how the resamples are drawn.
     """
     values = np.asarray(values, dtype=float)
     k = 1 if values.ndim == 1 else values.shape[1]

@@ -64,12 +64,20 @@ def find_result_block(text: str) -> str | None:
     The last block wins because judges often quote the format while reasoning before writing the real answer.
     A final block with a start tag and no end tag (a truncated or sloppy answer) runs to the end of the text.
     """
-    starts = list(_START_RE.finditer(text))
-    if not starts:
-        return None
-    start = starts[-1]
-    end = _END_RE.search(text, start.end())
-    return text[start.end() : end.start()] if end else text[start.end() :]
+    # Fast path for the canonical tags: string search instead of a regex scan of the (often long) reasoning.
+    canonical = text.rfind("<RESULT_START>")
+    if canonical >= 0 and _START_RE.search(text, canonical + 14) is None:
+        begin = canonical + 14
+        close = text.find("<RESULT_END>", begin)
+        if close >= 0 and _END_RE.search(text, begin, close) is None:
+            return text[begin:close]
+    else:
+        starts = list(_START_RE.finditer(text))
+        if not starts:
+            return None
+        begin = starts[-1].end()
+    end = _END_RE.search(text, begin)
+    return text[begin : end.start()] if end else text[begin:]
 
 
 def parse_score_lines(block: str) -> list[tuple[int, int, float]]:

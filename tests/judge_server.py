@@ -1,7 +1,7 @@
 """A scripted OpenAI-compatible chat-completions server on 127.0.0.1, for tests and benchmarks.
 
-It speaks real HTTP/1.1 with keep-alive (``ThreadingHTTPServer``, one thread per connection) on an ephemeral port,
-so clients are exercised exactly as against vLLM or a hosted API: no mocking of the SDK. Behaviour is a Python
+It speaks real HTTP/1.1 with keep-alive (an asyncio server in a background thread) on an ephemeral port, so clients
+are exercised exactly as against vLLM or a hosted API: no mocking of the SDK. Behaviour is a Python
 callable ``script(request_json, request_number) -> Reply | None`` (None: the default answer), and every request
 is recorded for assertions on shape and count.
 
@@ -20,6 +20,7 @@ the total latency served.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import re
@@ -29,7 +30,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
@@ -159,9 +159,19 @@ class JudgeServer:
 
     ``script`` may be replaced while running (``server.script = ...``). ``latency`` (seconds, or a callable
     returning seconds) is added to every reply's own delay. ``requests`` lists every request received.
+
+    The server is an asyncio loop in a daemon thread (one :class:`asyncio.Protocol` per connection, a reply's
+    delay is a timer, not a sleeping thread), so it keeps up with thousands of requests per second on one core;
+    ``script`` and ``latency`` are called on that thread.
     """
 
-    def __init__(self, script: Script | None = None, *, latency: float | Callable[[], float] = 0.0):
+    def __init__(
+        self,
+        script: Script | None = None,
+        *,
+        latency: float | Callable[[], float] = 0.0,
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
+    ):
         self.script = script
         self.latency = latency
         self.requests: list[RecordedRequest] = []
@@ -171,26 +181,49 @@ class JudgeServer:
         self.max_in_flight = 0
         self._lock = threading.Lock()
         self._count = 0
-        self._httpd: ThreadingHTTPServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
+        self._connections: set[_Connection] = set()
+        self._port = 0
+        self._loop_factory = loop_factory
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     def start(self) -> JudgeServer:
-        handler = type("Handler", (_Handler,), {"owner": self})
-        httpd = _Server(("127.0.0.1", 0), handler)
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        loop = self._loop_factory()
+        self._loop = loop
+        self._thread = threading.Thread(target=loop.run_forever, name="judge-server", daemon=True)
         self._thread.start()
+
+        async def listen() -> asyncio.Server:
+            return await loop.create_server(
+                lambda: _Connection(self), "127.0.0.1", 0, backlog=1024, reuse_address=True
+            )
+
+        self._server = asyncio.run_coroutine_threadsafe(listen(), loop).result(timeout=10)
+        self._port = int(self._server.sockets[0].getsockname()[1])
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        loop, server = self._loop, self._server
+        if loop is None or server is None:
+            return
+
+        async def shutdown() -> None:
+            server.close()
+            for connection in list(self._connections):
+                connection.close()
+            await asyncio.sleep(0)
+
+        try:
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=10)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            loop.close()
+            self._loop = self._server = self._thread = None
 
     def __enter__(self) -> JudgeServer:
         return self.start()
@@ -200,8 +233,8 @@ class JudgeServer:
 
     @property
     def port(self) -> int:
-        assert self._httpd is not None, "server not started"
-        return int(self._httpd.server_address[1])
+        assert self._server is not None, "server not started"
+        return self._port
 
     @property
     def url(self) -> str:
@@ -227,7 +260,7 @@ class JudgeServer:
                 "status_counts": {str(k): v for k, v in self.status_counts.items()},
             }
 
-    # -- request handling (called from handler threads) -------------------------------------------------------
+    # -- request handling (on the server's loop thread) -------------------------------------------------------
 
     def _decide(self, path: str, headers: dict[str, str], body: Any) -> Reply:
         with self._lock:
@@ -248,82 +281,152 @@ class JudgeServer:
             self.status_counts[key] = self.status_counts.get(key, 0) + 1
         return Reply(reply.status, reply.body, reply.headers, delay, reply.drop)
 
+    def _done(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024  # the listen backlog: hundreds of clients connect at once
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; with Nagle on, the client's delayed ACK adds ~40 ms per reply.
-    disable_nagle_algorithm = True
-    owner: JudgeServer
+def _encode(reply: Reply, keep_alive: bool) -> bytes:
+    if isinstance(reply.body, bytes):
+        data = reply.body
+        content_type = "application/octet-stream"
+    elif isinstance(reply.body, str):
+        data = reply.body.encode("utf-8")
+        content_type = "text/plain; charset=utf-8"
+    else:
+        data = json.dumps(reply.body).encode("utf-8")
+        content_type = "application/json"
+    reason = _REASONS.get(reply.status) or ("Server Error" if reply.status >= 500 else "Status")
+    lines = [
+        f"HTTP/1.1 {reply.status} {reason}",
+        "Server: judge-server",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(data)}",
+    ]
+    lines += [f"{name}: {value}" for name, value in reply.headers.items()]
+    if not keep_alive:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests read ``requests`` instead of a log."""
 
-    def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/stats"):
-            self._send(Reply(body=self.owner.stats()))
-        else:
-            self._send(error_reply(404, "not found"))
+class _Connection(asyncio.Protocol):
+    """One client connection: HTTP/1.1 requests parsed from the stream and answered in order, one at a time."""
 
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+    def __init__(self, owner: JudgeServer):
+        self.owner = owner
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.busy = False  # a request is being answered; later bytes wait in the buffer
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.owner._connections.add(self)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.owner._connections.discard(self)
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.busy:
+            self._next()
+
+    def _next(self) -> None:
+        """Answer the next complete request in the buffer, if any."""
+        buffer = self.buffer
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ")
+        if len(parts) != 3:
+            self.close()
+            return
+        method, path, version = parts
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        try:
+            length = int(headers.get("content-length") or 0)
+        except ValueError:
+            self.close()
+            return
+        if len(buffer) < end + 4 + length:
+            return
+        raw = bytes(buffer[end + 4 : end + 4 + length])
+        del buffer[: end + 4 + length]
+        connection = headers.get("connection", "").lower()
+        keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
+        if method == "GET":
+            if path.rstrip("/").endswith("/stats"):
+                self._send(Reply(body=self.owner.stats()), keep_alive)
+            else:
+                self._send(error_reply(404, "not found"), keep_alive)
+            return
         try:
             body: Any = json.loads(raw)
         except ValueError:
             body = None
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = self.owner._decide(self.path, headers, body)
-        try:
-            if reply.delay > 0:
-                time.sleep(reply.delay)
-        finally:
-            with self.owner._lock:
-                self.owner.in_flight -= 1
-        if reply.drop:
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        self._send(reply)
-
-    def _send(self, reply: Reply) -> None:
-        if isinstance(reply.body, bytes):
-            data = reply.body
-            content_type = "application/octet-stream"
-        elif isinstance(reply.body, str):
-            data = reply.body.encode("utf-8")
-            content_type = "text/plain; charset=utf-8"
+        reply = self.owner._decide(path, headers, body)
+        self.busy = True
+        assert self.transport is not None
+        loop = asyncio.get_running_loop()
+        if reply.delay > 0:
+            loop.call_later(reply.delay, self._reply, reply, keep_alive)
         else:
-            data = json.dumps(reply.body).encode("utf-8")
-            content_type = "application/json"
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-            self.wfile.flush()
-        except OSError:  # the client gave up (timeout) and closed the socket
-            self.close_connection = True
+            self._reply(reply, keep_alive)
+
+    def _reply(self, reply: Reply, keep_alive: bool) -> None:
+        self.owner._done()
+        self.busy = False
+        if self.closed:
+            return
+        if reply.drop:
+            self.close()
+            return
+        self._send(reply, keep_alive)
+
+    def _send(self, reply: Reply, keep_alive: bool) -> None:
+        if self.closed or self.transport is None:
+            return
+        self.transport.write(_encode(reply, keep_alive))
+        if not keep_alive:
+            self.close()
+        elif self.buffer:
+            self._next()
 
 
 # --------------------------------------------------------------------------------------------------------------
 # Stand-alone process mode (benchmarks)
 
 
-def fault_script(p500: float, p429: float, retry_after: str, seed: int) -> Script:
-    """Fail a random share of requests with 500 or 429 (``Retry-After: retry_after``), else the default answer."""
+def fault_script(
+    p500: float, p429: float, retry_after: str | None, seed: int, retry_after_ms: float | None = None
+) -> Script:
+    """Fail a random share of requests with 500 or 429, else the default answer.
+
+    A 429 carries ``Retry-After: retry_after`` (seconds or an HTTP date) and, when ``retry_after_ms`` is set,
+    ``retry-after-ms`` too (as OpenAI sends both; a client honouring the finer one waits that long)."""
     rng = random.Random(seed)
     lock = threading.Lock()
+    headers: dict[str, str] = {}
+    if retry_after_ms is not None:
+        headers["retry-after-ms"] = f"{retry_after_ms:g}"
+    if retry_after:
+        headers["Retry-After"] = retry_after
 
     def script(request: dict[str, Any], number: int) -> Reply | None:
         with lock:
@@ -331,7 +434,7 @@ def fault_script(p500: float, p429: float, retry_after: str, seed: int) -> Scrip
         if draw < p500:
             return error_reply(500, "injected server error")
         if draw < p500 + p429:
-            return error_reply(429, "injected rate limit", headers={"Retry-After": retry_after})
+            return error_reply(429, "injected rate limit", headers=dict(headers))
         return None
 
     return script
@@ -343,8 +446,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jitter", type=float, default=0.0, help="latency uniform in mean*(1 +/- jitter)")
     parser.add_argument("--p500", type=float, default=0.0)
     parser.add_argument("--p429", type=float, default=0.0)
-    parser.add_argument("--retry-after", default="1")
+    parser.add_argument("--retry-after", default="1", help="Retry-After of injected 429s ('' for none)")
+    parser.add_argument("--retry-after-ms", type=float, help="also send retry-after-ms on injected 429s")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--uvloop", action="store_true", help="serve on uvloop (must be installed)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed + 1)
     lock = threading.Lock()
@@ -354,9 +459,16 @@ def main(argv: list[str] | None = None) -> None:
             return args.latency * (1 + args.jitter * (2 * rng.random() - 1))
 
     script = (
-        fault_script(args.p500, args.p429, args.retry_after, args.seed) if args.p500 or args.p429 else None
+        fault_script(args.p500, args.p429, args.retry_after, args.seed, args.retry_after_ms)
+        if args.p500 or args.p429
+        else None
     )
-    with JudgeServer(script, latency=latency) as server:
+    loop_factory = asyncio.new_event_loop
+    if args.uvloop:
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
+    with JudgeServer(script, latency=latency, loop_factory=loop_factory) as server:
         print(server.url, flush=True)
         sys.stdin.read()
 

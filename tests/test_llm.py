@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import random
 import time
 
 import pytest
 
 from judge_server import JudgeServer, Reply, chat_reply, error_reply
-from rationalerm.llm import JsonSchema, JudgePool, clean_base_url, request_key
+from rationalerm.llm import JsonSchema, JudgePool, _retry_after, _Slots, clean_base_url, request_key
 from rationalerm.parse import ParseFailure
 
 MESSAGES = [{"role": "user", "content": "Say OK."}]
@@ -258,3 +259,47 @@ def test_no_base_url_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with pytest.raises(ValueError, match="OPENAI_BASE_URL"):
         JudgePool("judge-1")
+
+
+def test_429_honours_retry_after_as_an_http_date(judge_server):
+    when = email.utils.formatdate(time.time() + 1.5, usegmt=True)  # whole seconds: 0.5 to 1.5 s from now
+    judge_server.script = lambda req, n: (
+        error_reply(429, headers={"Retry-After": when}) if n == 1 else chat_reply("OK")
+    )
+    result, stats = complete(judge_server, validate=needs_ok)
+    gap = judge_server.requests[1].received_at - judge_server.requests[0].received_at
+    assert result.ok and stats.retries == {"rate_limited": 1} and 0.45 <= gap < 3
+
+
+def test_retry_after_parsing():
+    assert _retry_after({"retry-after-ms": "100", "retry-after": "30"}) == pytest.approx(0.1)
+    assert _retry_after({"retry-after-ms": "junk", "retry-after": "2"}) == 2.0
+    assert _retry_after({"retry-after": "0.5"}) == 0.5
+    assert _retry_after({"retry-after": "-3"}) == 0.0
+    assert _retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # in the past: retry now
+    assert _retry_after({"retry-after": "soon"}) is None and _retry_after({}) is None
+
+
+def test_slots_serve_retries_first_and_survive_cancellation():
+    async def run():
+        slots = _Slots(1)
+        await slots.acquire()
+        order: list[str] = []
+
+        async def take(name: str, retry: bool) -> None:
+            await slots.acquire(retry=retry)
+            order.append(name)
+            slots.release()
+
+        fresh = asyncio.ensure_future(take("fresh", False))
+        cancelled = asyncio.ensure_future(take("cancelled", True))
+        retry = asyncio.ensure_future(take("retry", True))
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        await asyncio.sleep(0)
+        slots.release()
+        await asyncio.gather(fresh, retry)
+        assert order == ["retry", "fresh"] and cancelled.cancelled()
+        await asyncio.wait_for(slots.acquire(), 1)  # the slot came back
+
+    asyncio.run(run())

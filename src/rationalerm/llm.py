@@ -29,7 +29,7 @@ import os
 import random
 import sqlite3
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx2
 import openai
 
+from .http_transport import FastHTTPTransport
 from .parse import ParseFailure
 
 logger = logging.getLogger(__name__)
@@ -320,11 +321,75 @@ class _Endpoint:
         return self.clients[self.turn]
 
 
-# Connections per SDK client. httpcore scans every connection of its pool on each request and response, so the
-# client CPU per request grows with the pool's size; several small pools per endpoint keep it flat.
+# Connections per SDK client on the default (https) stack; see JudgePool._make_clients.
 _CONNECTIONS_PER_SHARD = 8
 _CHAT_PATH = "/chat/completions"
 _JSON_HEADERS = {"Content-Type": "application/json"}
+# The SDK's X-Stainless-* headers are client telemetry for hosted APIs; a self-hosted vLLM / SGLang server ignores
+# them, and each header is normalised several times per request. Left out on plain-http endpoints only.
+_NO_TELEMETRY_HEADERS: dict[str, Any] = {
+    name: openai.Omit()
+    for name in (
+        "X-Stainless-Lang",
+        "X-Stainless-Package-Version",
+        "X-Stainless-OS",
+        "X-Stainless-Arch",
+        "X-Stainless-Runtime",
+        "X-Stainless-Runtime-Version",
+        "X-Stainless-Async",
+    )
+}
+
+
+class _LeanAsyncOpenAI(openai.AsyncOpenAI):
+    """The SDK client, with the request URL (base URL + path, parsed twice per request by the SDK) memoised.
+    ``httpx2.URL`` is immutable, so handing out the same object is safe; a new ``base_url`` clears the memo."""
+
+    _url_memo: dict[str, Any]
+    _url_memo_base: Any = None
+
+    def _prepare_url(self, url: str) -> httpx2.URL:
+        base = self._base_url
+        if self._url_memo_base is not base:
+            self._url_memo = {}
+            self._url_memo_base = base
+        prepared = self._url_memo.get(url)
+        if prepared is None:
+            prepared = self._url_memo[url] = super()._prepare_url(url)
+        return prepared
+
+
+class _Slots:
+    """A limit on requests in flight whose waiters are served retries first, then in arrival order.
+
+    A released slot is handed straight to the next waiter (no barging), like :class:`asyncio.Semaphore`."""
+
+    def __init__(self, size: int):
+        self._free = size
+        self._retries: deque[asyncio.Future[None]] = deque()
+        self._fresh: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, retry: bool = False) -> None:
+        if self._free > 0 and not self._retries and not self._fresh:
+            self._free -= 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        (self._retries if retry else self._fresh).append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # the slot was handed over just as the waiter was cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        for queue in (self._retries, self._fresh):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():  # a cancelled waiter is skipped
+                    waiter.set_result(None)
+                    return
+        self._free += 1
 
 
 class JudgePool:
@@ -373,30 +438,11 @@ class JudgePool:
         self._on_event = on_event
         self._rng = rng or random.Random()
         self._redact = _Redactor([key] + [s for url in urls for s in _url_secrets(url)])
-        self._semaphore = asyncio.Semaphore(concurrency)
+        self._slots = _Slots(concurrency)
         self._turn = 0
-        shards = max(1, math.ceil(concurrency / _CONNECTIONS_PER_SHARD))
-        per_shard = math.ceil(concurrency / shards) + 2
-        limits = httpx2.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
-        tls = (
-            httpx2.create_ssl_context()
-        )  # loading CA certificates takes ~20 ms: once per pool, not per shard
+        self._tls: Any = None
         self._endpoints = [
-            _Endpoint(
-                url=clean_base_url(url),
-                clients=[
-                    openai.AsyncOpenAI(
-                        api_key=key,
-                        base_url=url,
-                        max_retries=0,
-                        timeout=timeout,
-                        http_client=openai.DefaultAsyncHttpxClient(
-                            limits=limits, timeout=timeout, verify=tls
-                        ),
-                    )
-                    for _ in range(shards)
-                ],
-            )
+            _Endpoint(url=clean_base_url(url), clients=self._make_clients(url, key, concurrency, timeout))
             for url in urls
         ]
         if cache is None or isinstance(cache, CompletionCache):
@@ -405,6 +451,44 @@ class JudgePool:
         else:
             self.cache = CompletionCache(cache)
             self._owns_cache = True
+
+    def _make_clients(self, url: str, key: str, concurrency: int, timeout: float) -> list[openai.AsyncOpenAI]:
+        """The SDK clients of one base URL.
+
+        Plain ``http://`` (vLLM / SGLang on a cluster) goes through :class:`FastHTTPTransport`, a lean asyncio
+        HTTP/1.1 keep-alive transport under the SDK: about half the client CPU per request of httpcore. Anything
+        else keeps the SDK's default httpx2 stack, sharded: httpcore scans every connection of its pool on each
+        request and response, so several small pools per endpoint keep the CPU per request flat.
+        """
+        if urlsplit(url).scheme == "http":
+            http_client = openai.DefaultAsyncHttpxClient(
+                transport=FastHTTPTransport(max_keepalive=concurrency + 8), timeout=timeout
+            )
+            return [
+                _LeanAsyncOpenAI(
+                    api_key=key,
+                    base_url=url,
+                    max_retries=0,
+                    timeout=timeout,
+                    http_client=http_client,
+                    default_headers=_NO_TELEMETRY_HEADERS,
+                )
+            ]
+        shards = max(1, math.ceil(concurrency / _CONNECTIONS_PER_SHARD))
+        per_shard = math.ceil(concurrency / shards) + 2
+        limits = httpx2.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
+        if self._tls is None:
+            self._tls = httpx2.create_ssl_context()  # loading CA certificates takes ~20 ms: once per pool
+        return [
+            openai.AsyncOpenAI(
+                api_key=key,
+                base_url=url,
+                max_retries=0,
+                timeout=timeout,
+                http_client=openai.DefaultAsyncHttpxClient(limits=limits, timeout=timeout, verify=self._tls),
+            )
+            for _ in range(shards)
+        ]
 
     @property
     def base_urls(self) -> list[str]:
@@ -479,7 +563,8 @@ class JudgePool:
             structured=structured,
             extra_body=extra_body,
         )
-        key = request_key(first)
+        # The content address (sha256 of canonical JSON) costs a second encoding: computed only for a cache.
+        key = request_key(first) if self.cache is not None else ""
         if use_cache and self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
@@ -600,7 +685,11 @@ class JudgePool:
         while True:
             attempt += 1
             retry_after: float | None = None
-            async with self._semaphore:
+            reason: str | None
+            # A request back from a back-off goes ahead of fresh ones: its sample has waited already, and chains
+            # of retries are what stretch the tail of a run.
+            await self._slots.acquire(retry=attempt > 1)
+            try:
                 endpoint = self._pick_endpoint()  # chosen when a slot frees, with current health and load
                 endpoint.in_flight += 1
                 self.stats.in_flight += 1
@@ -619,7 +708,7 @@ class JudgePool:
                     else:
                         endpoint.failures = 0
                         endpoint.available_at = 0.0
-                        return body, endpoint.url, attempt
+                        reason = None
                 except openai.APITimeoutError:
                     reason, detail, retryable = TIMEOUT, f"no answer within {self.timeout:g} s", True
                 except openai.APIConnectionError as exc:
@@ -639,6 +728,14 @@ class JudgePool:
                 finally:
                     endpoint.in_flight -= 1
                     self.stats.in_flight -= 1
+            finally:
+                self._slots.release()
+            if reason is None:
+                # The slot is free and a waiting request was woken: let it go out before this answer is validated
+                # and written, so the server's slot does not idle behind our post-processing.
+                await asyncio.sleep(0)
+                assert body is not None
+                return body, endpoint.url, attempt
             detail = self._redact(detail)[:500]
             if not retryable or attempt > self.max_retries:
                 if retryable:

@@ -15,6 +15,7 @@ only the requests in flight. A finished run rewrites the file atomically in inpu
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections import Counter
@@ -23,7 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..io import InputError, JsonlAppender, RowProblem, iter_jsonl, repair_torn_tail, write_jsonl
+from ..io import (
+    InputError,
+    JsonlAppender,
+    RowProblem,
+    atomic_write_bytes,
+    iter_jsonl,
+    repair_torn_tail,
+    write_jsonl,
+)
 from ..llm import PoolStats, Usage
 from ..matchers import MatchRequest
 from ..matchers.llm import LLMMatcher, MatchVerdict
@@ -171,22 +180,29 @@ async def iter_judged(
     for any input size while samples waiting out a back-off leave enough others to keep every request slot busy.
     """
     limit = max_pending or 4 * matcher.pool.concurrency
+    # Finished tasks arrive through a queue fed by done-callbacks: O(1) per sample. (``asyncio.wait`` on the
+    # pending set would add and remove a callback on every pending task at every wake-up, O(limit) each time.)
+    finished: asyncio.Queue[asyncio.Task[JudgedSample]] = asyncio.Queue()
     pending: set[asyncio.Task[JudgedSample]] = set()
+    source = iter(samples)
+    exhausted = False
     try:
-        for sample in samples:
-            if len(pending) >= limit:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    yield task.result()
-            pending.add(
-                asyncio.ensure_future(
+        while True:
+            while not exhausted and len(pending) < limit:
+                sample = next(source, None)
+                if sample is None:
+                    exhausted = True
+                    break
+                task = asyncio.ensure_future(
                     judge_one(sample, model=model, matcher=matcher, max_model_items=max_model_items)
                 )
-            )
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                yield task.result()
+                task.add_done_callback(finished.put_nowait)
+                pending.add(task)
+            if not pending:
+                return
+            task = await finished.get()
+            pending.discard(task)
+            yield task.result()
     finally:
         for task in pending:
             task.cancel()
@@ -313,24 +329,71 @@ def _prepare_output(path: Path, model: str, provenance: Mapping[str, Any], resum
     return {sample_id for (_, sample_id) in index}
 
 
-def _compact(path: Path, model: str, order: list[str]) -> None:
-    """Rewrite ``path`` atomically: this model's records in input order, then everything else as it was."""
+_BLOCK_MARK = '"rationalerm": {"sample_id": '
+_decoder = json.JSONDecoder()
+
+
+def _line_key(line: str) -> tuple[str, str] | RowProblem | None:
+    """The (model, sample id) of one output line, None for another kind of row, a RowProblem if it is no JSON object.
+
+    Records written by :func:`judge_file` end with their ``rationalerm`` block, and the exact text
+    ``"rationalerm": {"sample_id": `` can only be structure (a quote inside a JSON string is escaped), so the last
+    occurrence is the top-level block when the line ends right after it: only that block (about a fifth of the
+    line) is decoded. Other lines are decoded whole.
+    """
+    at = line.rfind(_BLOCK_MARK)
+    if at > 0 and line.startswith("{"):
+        try:
+            block, end = _decoder.raw_decode(line, at + len('"rationalerm": '))
+        except ValueError:
+            block, end = None, 0
+        if isinstance(block, dict) and line[end:].strip() == "}":
+            return _record_key({"rationalerm": block})
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return RowProblem("", 0, None, "not valid JSON")
+    if not isinstance(row, dict):
+        return RowProblem("", 0, None, "not a JSON object")
+    return _record_key(row)
+
+
+def _compact(path: Path, model: str, order: list[str], appended: tuple[int, list[str]] | None = None) -> None:
+    """Rewrite ``path`` atomically: this model's records in input order, then everything else as it was.
+
+    Lines are moved as they are (each was written by :func:`~rationalerm.io.dumps_line`), never re-encoded, and
+    only their keys are decoded. ``appended`` is ``(offset, sample ids)`` when this run appended one line per id,
+    in that order, from byte ``offset`` on: those lines need no decoding at all. Lines that are not JSON objects
+    are dropped, as before.
+    """
     if not path.exists():
         return
-    mine: dict[str, dict[str, Any]] = {}
-    others: list[dict[str, Any]] = []
-    for _, row in iter_jsonl(path):
-        if isinstance(row, RowProblem):
+    data = path.read_bytes()
+    mine: dict[str, bytes] = {}
+    others: list[bytes] = []
+    head, tail_ids = data, None
+    if appended is not None:
+        offset, ids = appended
+        tail = data[offset:].split(b"\n")
+        if 0 <= offset <= len(data) and (offset == 0 or data[offset - 1 : offset] == b"\n"):
+            if tail[-1] == b"" and len(tail) - 1 == len(ids):
+                head, tail_ids = data[:offset], list(zip(ids, tail[:-1], strict=False))
+    for raw in head.split(b"\n"):
+        if not raw.strip():
             continue
-        key = _record_key(row)
+        key = _line_key(raw.decode("utf-8", errors="replace"))
+        if isinstance(key, RowProblem):
+            continue
         if key is not None and key[0] == model:
-            mine[key[1]] = row
+            mine[key[1]] = raw
         else:
-            others.append(row)
-    rows = [mine.pop(sample_id) for sample_id in order if sample_id in mine]
-    rows.extend(mine.values())
-    rows.extend(others)
-    write_jsonl(path, rows)
+            others.append(raw)
+    for sample_id, raw in tail_ids or ():
+        mine[sample_id] = raw
+    lines = [mine.pop(sample_id) for sample_id in order if sample_id in mine]
+    lines.extend(mine.values())
+    lines.extend(others)
+    atomic_write_bytes(path, b"\n".join(lines) + b"\n" if lines else b"")
 
 
 def count_rows(path: str | os.PathLike[str]) -> int:
@@ -418,11 +481,14 @@ async def judge_file(
 
     if on_start is not None:
         on_start(count_rows(source), len(done_ids))
+    written: list[str] = []
     with JsonlAppender(target) as out:
+        offset = target.stat().st_size  # after the appender cut any torn tail: this run's lines start here
         async for judged in iter_judged(
             samples(), model=model, matcher=matcher, max_model_items=max_model_items
         ):
             out.write(judged.to_record(provenance))
+            written.append(judged.sample.id)
             summary.judged += 1
             if judged.status == OK:
                 summary.ok += 1
@@ -438,7 +504,7 @@ async def judge_file(
                 summary.cached += int(completion.cached)
             if on_result is not None:
                 on_result(judged)
-    _compact(target, model, order)
+    _compact(target, model, order, (offset, written))
     summary.wall_s = time.perf_counter() - started
     return summary
 

@@ -18,7 +18,7 @@ $(VENV)/.core: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.test: $(VENV)/.core
-	$(PIP) install -q -e ".[local,test,hub]"
+	$(PIP) install -q -e ".[local,test,hub,train]" "torch==2.13.0"
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.core

@@ -1,0 +1,178 @@
+"""Reward throughput and the adversarial table (a benchmark, not a test).
+
+Workload: ``--prompts`` GRPO prompts x ``--rollouts`` completions (default 256 x 8 = 2,048), built from the demo
+rows. Each prompt gets its own human checklist and reason pool (a per-prompt tag makes its strings distinct from
+every other prompt's, so nothing is shared across prompts that would not be in a real run); each rollout writes 4-5
+reasons drawn from its prompt's pool (evidence-grounded, mixed and surface reasons of three judges), in random order,
+with the correct verdict (so every completion needs the matcher). ``--unique`` makes every reason string distinct
+(the worst case for the local matcher: nothing repeats across rollouts).
+
+* LLM matcher: the scripted judge (tests/judge_server.py) in its own process with ``--latency`` per reply (default
+  100 ms) at ``--concurrency`` (default 128). efficiency = ideal / actual, ideal = total latency the server spent /
+  concurrency (a perfectly packed schedule of exactly the requests it saw). Goal >= 0.9.
+* Local matcher: completions per second with ``--threads`` torch threads (default 2), model load excluded. Goal
+  >= 200 /s on 2 cores. The distinct strings embedded are printed: they are the cost.
+* ``--attacks``: the adversarial suite on the demo rows with the local matcher: honest score, attack score with the
+  guards on, and with the attack's own guard off.
+
+    .venv/bin/python benchmarks/reward_throughput.py [--matcher llm|local|both] [--unique] [--attacks]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from rationalerm.reward import RewardConfig, RewardSample, RewardScorer
+from rationalerm.reward.adversarial import VERDICT_BOX, render_completion
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = ROOT / "tests" / "judge_server.py"
+DEMO = ROOT / "examples" / "helpsteer3_atomic_demo.jsonl"
+JUDGES = ("judge-grounded", "judge-mixed", "judge-surface")
+
+
+def workload(
+    prompts: int, rollouts: int, unique: bool, seed: int = 0
+) -> tuple[list[str], list[RewardSample]]:
+    rows = [json.loads(line) for line in DEMO.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rng = random.Random(seed)
+    completions, samples = [], []
+    for p in range(prompts):
+        row = rows[p % len(rows)]
+        tag = f" [case {p}]"
+        sample = RewardSample.from_row({**row, "human-checklist": [h + tag for h in row["human-checklist"]]})
+        pool = [r + tag for judge in JUDGES for r in row[f"{judge}-checklist"]]
+        for k in range(rollouts):
+            reasons = rng.sample(pool, rng.randint(4, 5))
+            if unique:
+                reasons = [f"{r} (rollout {k})" for r in reasons]
+            completions.append(
+                render_completion(reasons, VERDICT_BOX[sample.human_label], preamble=f"Rollout {k}.")
+            )
+            samples.append(sample)
+    return completions, samples
+
+
+async def bench_llm(args: argparse.Namespace, completions: list[str], samples: list[RewardSample]) -> None:
+    from rationalerm.llm import JudgePool
+    from rationalerm.matchers.llm import LLMMatcher
+
+    proc = subprocess.Popen(
+        [sys.executable, str(SERVER), "--latency", str(args.latency)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    try:
+        pool = JudgePool("bench", [url], concurrency=args.concurrency, cache=None)
+        async with LLMMatcher(pool) as matcher:
+            scorer = RewardScorer(RewardConfig(), matcher=matcher)
+            start = time.perf_counter()
+            cpu = time.process_time()
+            results = await scorer.score_batch(completions, samples)
+            wall = time.perf_counter() - start
+            cpu = time.process_time() - cpu
+        with urllib.request.urlopen(url.rsplit("/v1", 1)[0] + "/stats", timeout=10) as response:
+            stats = json.loads(response.read())
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+        proc.wait(timeout=10)
+    served = stats.get("total_latency", stats.get("total_delay", 0.0))
+    ideal = served / args.concurrency
+    ok = sum(r.status == "ok" for r in results)
+    print(
+        f"LLM matcher: {len(completions)} completions, {scorer.stats.match_requests} judge requests in "
+        f"{scorer.stats.matcher_calls} matcher call(s), {ok} ok; wall {wall:.2f} s, ideal {ideal:.2f} s, "
+        f"efficiency {ideal / wall:.3f} (goal 0.9); client CPU {cpu * 1000 / max(1, len(completions)):.2f} ms/completion"
+    )
+
+
+async def bench_local(args: argparse.Namespace, completions: list[str], samples: list[RewardSample]) -> None:
+    from rationalerm.matchers.local import LocalMatcher
+
+    matcher = LocalMatcher(threads=args.threads, batch_size=args.batch_size)
+    matcher.embed(["warm-up string"])  # load the model outside the measurement
+    before = matcher.encoded_strings
+    scorer = RewardScorer(RewardConfig(), matcher=matcher)
+    start = time.perf_counter()
+    results = await scorer.score_batch(completions, samples)
+    wall = time.perf_counter() - start
+    encoded = matcher.encoded_strings - before
+    rate = len(completions) / wall
+    print(
+        f"local matcher ({args.threads} threads): {len(completions)} completions in {wall:.2f} s = {rate:.0f}/s "
+        f"(goal 200/s: {rate / 200:.2f}); {encoded} distinct strings embedded ({wall * 1000 / max(1, encoded):.2f} "
+        f"ms each, all-in); mean score {sum(r.score for r in results) / len(results):.3f}"
+    )
+    start = time.perf_counter()
+    await scorer.score_batch(completions, samples)
+    print(f"  same batch again (reward cache): {time.perf_counter() - start:.3f} s")
+
+
+async def bench_attacks() -> None:
+    from rationalerm.matchers.local import LocalMatcher
+    from rationalerm.reward.adversarial import Case, run_attacks
+
+    matcher = LocalMatcher(threads=2)
+    rows = [json.loads(line) for line in DEMO.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = []
+    for row in rows:
+        sample = RewardSample.from_row(row)
+        cases.append(Case(sample, tuple(row["judge-grounded-checklist"]), VERDICT_BOX[sample.human_label]))
+    scorers: dict[RewardConfig, RewardScorer] = {}
+
+    async def score(config: RewardConfig, texts: list[str], samples: list[RewardSample]) -> list[float]:
+        scorer = scorers.setdefault(config, RewardScorer(config, matcher=matcher))
+        return [r.score for r in await scorer.score_batch(texts, samples)]
+
+    outcomes = await run_attacks(score, RewardConfig(), cases)
+    print(
+        f"\nadversarial suite, local matcher, {len(cases)} demo rows (means; max gain = worst case over rows)"
+    )
+    print(
+        f"{'attack':<18} {'honest':>7} {'attack':>7} {'max gain':>9} {'guard off':>10} {'max gain':>9}  guard"
+    )
+    for o in outcomes:
+        off = (
+            f"{o.attacked_unguarded:10.3f} {o.max_gain_unguarded:9.3f}"
+            if o.attacked_unguarded is not None
+            else f"{'-':>10} {'-':>9}"
+        )
+        print(f"{o.attack:<18} {o.honest:7.3f} {o.attacked:7.3f} {o.max_gain:9.3f} {off}  {o.guard}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--matcher", choices=("llm", "local", "both", "none"), default="both")
+    parser.add_argument("--prompts", type=int, default=256)
+    parser.add_argument("--rollouts", type=int, default=8)
+    parser.add_argument("--unique", action="store_true", help="every reason string distinct")
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--concurrency", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--attacks", action="store_true")
+    args = parser.parse_args()
+    completions, samples = workload(args.prompts, args.rollouts, args.unique)
+    if args.matcher in ("llm", "both"):
+        asyncio.run(bench_llm(args, completions, samples))
+    if args.matcher in ("local", "both"):
+        asyncio.run(bench_local(args, completions, samples))
+    if args.attacks:
+        asyncio.run(bench_attacks())
+
+
+if __name__ == "__main__":
+    main()

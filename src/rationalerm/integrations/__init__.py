@@ -1,0 +1,140 @@
+"""Adapters that put the rationalerm reward inside RL frameworks: verl (:mod:`.verl`), TRL (:mod:`.trl`) and
+OpenRLHF's remote reward server (:mod:`.openrlhf`).
+
+They share :class:`ScorerSpec` (which reward, which matcher, which judge) and :func:`open_scorer`, which builds a
+:class:`~rationalerm.reward.RewardScorer` with its matcher and pools opened in the running event loop. An LLM matcher's
+connection pool belongs to the loop it was opened in, so adapters keep one scorer per (spec, event loop).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+from ..reward import GuardConfig, RewardConfig, RewardScorer
+
+MatcherKind = Literal["local", "llm"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScorerSpec:
+    """Everything needed to build a scorer, as plain values (framework configs pass keyword arguments).
+
+    ``matcher``: ``local`` (offline embeddings) or ``llm`` (the MetaJudge prompt on ``judge_model`` at
+    ``base_urls``; ``$OPENAI_BASE_URL`` when empty). ``metarm_model`` / ``metarm_base_urls`` serve the R-Align
+    MetaRM (default: the judge's). ``match_all`` computes the rationale score for logging even where it cannot
+    change the reward. ``max_reasons`` 0 means no cap.
+    """
+
+    kind: str = "hybrid"
+    style: str = "rationalerm"
+    matcher: MatcherKind = "local"
+    judge_model: str = ""
+    base_urls: tuple[str, ...] = ()
+    api_key: str | None = field(default=None, repr=False)
+    concurrency: int = 128
+    timeout: float = 300.0
+    temperature: float | None = 0.6
+    max_tokens: int | None = 8192
+    metarm_model: str = ""
+    metarm_base_urls: tuple[str, ...] = ()
+    match_all: bool = False
+    max_reasons: int = 8
+    threads: int | None = None
+    cache_size: int = 65_536
+
+    @classmethod
+    def from_kwargs(cls, values: Mapping[str, Any]) -> ScorerSpec:
+        """From keyword arguments (unknown keys ignored: frameworks add their own). ``base_url`` may be a string or
+        a list; ``reward_router_address`` (verl serving the judge) becomes ``http://ADDRESS/v1`` and selects the LLM
+        matcher unless one is named."""
+        known = {f.name for f in fields(cls)}
+        chosen = {k: v for k, v in values.items() if k in known and v is not None}
+        urls = values.get("base_urls", values.get("base_url"))
+        router = values.get("reward_router_address")
+        if router and not urls:
+            urls = [router if "://" in str(router) else f"http://{router}/v1"]
+            chosen.setdefault("matcher", "llm")
+        if isinstance(urls, str):
+            urls = [u for u in urls.split(",") if u]
+        chosen["base_urls"] = tuple(urls or ())
+        if "metarm_base_urls" in chosen and isinstance(chosen["metarm_base_urls"], str):
+            chosen["metarm_base_urls"] = tuple(u for u in chosen["metarm_base_urls"].split(",") if u)
+        return cls(**chosen)
+
+    def reward_config(self) -> RewardConfig:
+        return RewardConfig(
+            kind=self.kind,  # type: ignore[arg-type]
+            style=self.style,  # type: ignore[arg-type]
+            guards=GuardConfig(max_reasons=self.max_reasons or None),
+            match_all=self.match_all,
+        )
+
+    def needs_matcher(self) -> bool:
+        return self.kind == "hybrid" or self.match_all
+
+
+def _urls(urls: tuple[str, ...]) -> list[str]:
+    if urls:
+        return list(urls)
+    env = os.environ.get("OPENAI_BASE_URL")
+    if not env:
+        raise ValueError(
+            "the LLM matcher needs a judge: pass base_url (or reward_router_address) or set OPENAI_BASE_URL"
+        )
+    return [env]
+
+
+def make_local_matcher(spec: ScorerSpec) -> Any:
+    from ..matchers.local import LocalMatcher
+
+    return LocalMatcher(threads=spec.threads)
+
+
+@contextlib.asynccontextmanager
+async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIterator[RewardScorer]:
+    """A scorer for ``spec`` with its LLM pools open in the running loop (closed on exit). ``local_matcher`` reuses
+    an already loaded :class:`~rationalerm.matchers.local.LocalMatcher` (its embedding cache included)."""
+    from ..llm import JudgePool
+
+    config = spec.reward_config()
+    async with contextlib.AsyncExitStack() as stack:
+        matcher = None
+        if spec.needs_matcher():
+            if spec.matcher == "local":
+                matcher = local_matcher or make_local_matcher(spec)
+            elif spec.matcher == "llm":
+                from ..matchers.llm import LLMMatcher
+
+                pool = JudgePool(
+                    spec.judge_model or "default",
+                    _urls(spec.base_urls),
+                    api_key=spec.api_key,
+                    concurrency=spec.concurrency,
+                    timeout=spec.timeout,
+                    cache=None,
+                )
+                matcher = await stack.enter_async_context(
+                    LLMMatcher(pool, temperature=spec.temperature, max_tokens=spec.max_tokens)
+                )
+            else:
+                raise ValueError(f"matcher must be local or llm, not {spec.matcher!r}")
+        metarm = None
+        if spec.kind == "ralign":
+            metarm = await stack.enter_async_context(
+                JudgePool(
+                    spec.metarm_model or spec.judge_model or "default",
+                    _urls(spec.metarm_base_urls or spec.base_urls),
+                    api_key=spec.api_key,
+                    concurrency=spec.concurrency,
+                    timeout=spec.timeout,
+                    cache=None,
+                )
+            )
+        yield RewardScorer(config, matcher=matcher, metarm=metarm, cache_size=spec.cache_size)
+
+
+__all__ = ["MatcherKind", "ScorerSpec", "make_local_matcher", "open_scorer"]

@@ -1,0 +1,294 @@
+"""Batched, cached reward computation: what adapters call, once per rollout batch.
+
+Throughput matters because the reward sits inside the rollout loop. So, per batch:
+
+* identical (completion, sample) pairs are scored once, and a bounded LRU cache remembers finished results across
+  batches (GRPO samples the same prompt many times; short answers repeat);
+* the rationale score is only computed where it can change the reward (hybrid kind, correct verdict, at least one
+  reason that survived the guards) unless ``match_all`` asks for it for logging;
+* every remaining (human list, reason list) pair, deduplicated, goes to the matcher in **one** ``match`` call, so the
+  local matcher embeds each new string once for the whole batch and the LLM matcher runs all requests concurrently
+  under its pool's limit;
+* R-Align MetaRM calls run concurrently, only for label-correct completions (the R-Align protocol).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..llm import JudgePool
+from ..matchers import Matcher, MatchRequest
+from ..metrics import paper_metrics
+from ..parse import ParseFailure
+from ..records import Match, Matching, RecordError
+from .core import (
+    BAD_SAMPLE,
+    MATCH_FAILED,
+    METARM_FAILED,
+    OK,
+    ParsedCompletion,
+    RewardConfig,
+    RewardResult,
+    RewardSample,
+    base_result,
+    completion_text,
+    read_completion,
+)
+from .guards import Material, ScreenedReasons
+
+POLICY_NAME = "policy"  # the model name under which a completion is handed to the MetaRM workflow
+
+
+@dataclass(slots=True)
+class ScorerStats:
+    """Running totals, for benchmarks and logs: completions asked for, actually scored, served from the cache,
+    matcher calls and the requests they carried, MetaRM calls."""
+
+    completions: int = 0
+    scored: int = 0
+    cache_hits: int = 0
+    matcher_calls: int = 0
+    match_requests: int = 0
+    metarm_calls: int = 0
+
+
+class RewardScorer:
+    """Scores GenRM completions against samples with one reward kind.
+
+    ``matcher`` (local or LLM) is required by ``hybrid`` and by ``match_all``; ``metarm`` (a pool serving the MetaRM)
+    by ``ralign``. The scorer owns its cache and nothing global: make one per training run (adapters keep one per
+    process and event loop).
+    """
+
+    def __init__(
+        self,
+        config: RewardConfig | None = None,
+        *,
+        matcher: Matcher | None = None,
+        metarm: JudgePool | None = None,
+        metarm_settings: Any = None,
+        cache_size: int = 65_536,
+    ) -> None:
+        self.config = config or RewardConfig()
+        if (self.config.kind == "hybrid" or self.config.match_all) and matcher is None:
+            raise ValueError(
+                f"the {self.config.kind!r} reward with match_all={self.config.match_all} needs a matcher"
+            )
+        if self.config.kind == "ralign" and metarm is None:
+            raise ValueError("the 'ralign' reward needs a MetaRM pool (metarm=JudgePool(...))")
+        self.matcher = matcher
+        self.metarm = metarm
+        self.metarm_settings = metarm_settings
+        self.cache_size = cache_size
+        self.stats = ScorerStats()
+        self._cache: OrderedDict[str, RewardResult] = OrderedDict()
+        self._config_key = self.config.fingerprint()
+
+    # -- public ------------------------------------------------------------------------------------------------
+
+    async def score(self, completion: Any, sample: RewardSample) -> RewardResult:
+        return (await self.score_batch([completion], [sample]))[0]
+
+    async def score_batch(
+        self, completions: Sequence[Any], samples: Sequence[RewardSample]
+    ) -> list[RewardResult]:
+        """One result per completion, in order."""
+        if len(completions) != len(samples):
+            raise ValueError(f"{len(completions)} completions but {len(samples)} samples")
+        self.stats.completions += len(completions)
+        keys: list[str] = []
+        todo: dict[str, tuple[str, RewardSample]] = {}
+        found: dict[str, RewardResult] = {}
+        for completion, sample in zip(completions, samples, strict=True):
+            text = completion_text(completion)
+            key = self._key(text, sample)
+            keys.append(key)
+            if key in found or key in todo:
+                continue
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                self.stats.cache_hits += 1
+                found[key] = replace(hit, cached=True)
+            else:
+                todo[key] = (text, sample)
+        if todo:
+            found.update(await self._score_unique(todo))
+        return [replace(found[key]) for key in keys]
+
+    # -- internals -----------------------------------------------------------------------------------------------
+
+    def _key(self, text: str, sample: RewardSample) -> str:
+        digest = hashlib.sha256()
+        for part in (self._config_key, sample.fingerprint(), text):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
+    async def _score_unique(self, todo: dict[str, tuple[str, RewardSample]]) -> dict[str, RewardResult]:
+        self.stats.scored += len(todo)
+        materials: dict[str, Material] = {}
+        parsed: dict[str, ParsedCompletion] = {}
+        results: dict[str, RewardResult] = {}
+        for key, (text, sample) in todo.items():
+            fingerprint = sample.fingerprint()
+            material = materials.get(fingerprint)
+            if material is None:
+                material = materials[fingerprint] = sample.material()
+            parsed[key] = read_completion(text, sample, self.config, material)
+            results[key] = base_result(self.config, parsed[key], sample)
+        await asyncio.gather(self._rationale(todo, parsed, results), self._metarm(todo, results))
+        for key, result in results.items():
+            if result.valid:
+                self._remember(key, result)
+        return results
+
+    def _needs_rationale(self, result: RewardResult, screened: ScreenedReasons | None) -> bool:
+        if result.status != OK or screened is None:
+            return False
+        if self.config.match_all:
+            return True
+        return self.config.kind == "hybrid" and result.outcome == 1.0
+
+    async def _rationale(
+        self,
+        todo: dict[str, tuple[str, RewardSample]],
+        parsed: dict[str, ParsedCompletion],
+        results: dict[str, RewardResult],
+    ) -> None:
+        requests: dict[str, MatchRequest] = {}
+        wanted: dict[str, str] = {}
+        for key, (_, sample) in todo.items():
+            screened = parsed[key].screened
+            if not self._needs_rationale(results[key], screened):
+                continue
+            assert screened is not None
+            if not screened.kept or not sample.human_checklist:
+                self._apply(results[key], screened, Matching((), len(sample.human_checklist), 0))
+                continue
+            request_key = _request_key(sample.human_checklist, screened.kept)
+            wanted[key] = request_key
+            if request_key not in requests:
+                requests[request_key] = MatchRequest(request_key, sample.human_checklist, screened.kept)
+        if not requests:
+            return
+        assert self.matcher is not None
+        self.stats.matcher_calls += 1
+        self.stats.match_requests += len(requests)
+        outcomes = await self.matcher.match(list(requests.values()))
+        by_key = dict(zip(requests, outcomes, strict=True))
+        for key, request_key in wanted.items():
+            outcome = by_key[request_key]
+            screened = parsed[key].screened
+            assert screened is not None
+            if isinstance(outcome, ParseFailure):
+                if self.config.kind == "hybrid" and results[key].outcome == 1.0:
+                    results[key].status = MATCH_FAILED
+                    results[key].reason = outcome.reason
+                continue
+            self._apply(results[key], screened, outcome)
+
+    def _apply(self, result: RewardResult, screened: ScreenedReasons, matching: Matching) -> None:
+        """Put the matching back on the ranked list (void ranks stay unmatched) and score it in paper mode, no cap
+        (the guard already cut the list)."""
+        pairs = tuple(
+            Match(p.human, screened.kept_ranks[p.model - 1], p.score) if p.model else Match(p.human, 0, 0.0)
+            for p in matching.pairs
+        )
+        n_human = matching.n_human
+        ranked = Matching(pairs, n_human, screened.considered)
+        metrics = paper_metrics(ranked, cap=None)
+        result.ap, result.recall, result.precision = (
+            metrics.average_precision,
+            metrics.recall,
+            metrics.precision,
+        )
+        if self.config.kind == "hybrid":
+            result.score = metrics.average_precision * result.outcome
+
+    async def _metarm(
+        self, todo: dict[str, tuple[str, RewardSample]], results: dict[str, RewardResult]
+    ) -> None:
+        if self.config.kind != "ralign":
+            return
+        jobs = [
+            self._metarm_one(text, sample, results[key])
+            for key, (text, sample) in todo.items()
+            if results[key].status == OK and results[key].outcome == 1.0
+        ]
+        self.stats.metarm_calls += len(jobs)
+        await asyncio.gather(*jobs)
+
+    async def _metarm_one(self, text: str, sample: RewardSample, result: RewardResult) -> None:
+        from ..ralign import verdict_key
+        from ..workflows.metarm import RAlignSettings, metarm_row
+
+        if not sample.golden:
+            result.status, result.reason = BAD_SAMPLE, "no golden judgment for the ralign reward"
+            return
+        row = {
+            "id": sample.id,
+            "context": [dict(m) for m in sample.context] or [{"role": "user", "content": ""}],
+            "response1": sample.response1,
+            "response2": sample.response2,
+            "gt_label": {1: "A", 2: "B"}.get(sample.human_label),
+            self.config.golden_field: sample.golden,
+            f"{POLICY_NAME}-label": result.verdict,
+            f"{POLICY_NAME}-generated_text": text,
+        }
+        assert self.metarm is not None
+        try:
+            outcome = await metarm_row(
+                row,
+                pool=self.metarm,
+                model_name=POLICY_NAME,
+                settings=self.metarm_settings or RAlignSettings(),
+                golden_field=self.config.golden_field,
+                prov={},
+            )
+        except RecordError as exc:
+            result.status, result.reason = BAD_SAMPLE, str(exc)
+            return
+        verdict = outcome.row.get(verdict_key(POLICY_NAME))
+        result.metarm = verdict
+        if verdict in ("Correct", "Incorrect"):
+            result.score = float(verdict == "Correct") * result.outcome
+        else:
+            result.status, result.reason = METARM_FAILED, outcome.reason or str(verdict)
+
+    def _remember(self, key: str, result: RewardResult) -> None:
+        if self.cache_size <= 0:
+            return
+        self._cache[key] = replace(result)
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+
+def _request_key(human: Sequence[str], reasons: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for part in (*human, "\x01", *reasons):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()[:24]
+
+
+async def score_batch(
+    completions: Sequence[Any],
+    samples: Sequence[RewardSample],
+    *,
+    config: RewardConfig | None = None,
+    matcher: Matcher | None = None,
+    metarm: JudgePool | None = None,
+) -> list[RewardResult]:
+    """Score a batch with a throw-away scorer (no cache across calls; keep a :class:`RewardScorer` for that)."""
+    scorer = RewardScorer(config, matcher=matcher, metarm=metarm)
+    return await scorer.score_batch(completions, samples)
+
+
+__all__ = ["POLICY_NAME", "RewardScorer", "ScorerStats", "score_batch"]

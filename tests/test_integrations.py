@@ -1,0 +1,164 @@
+"""The framework adapters, each called exactly as its framework calls it: verl's compute_score (sync, async, batch,
+with reward_router_address), TRL's async reward function with dataset columns, and prepare-rl's files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from judge_server import JudgeServer
+from rationalerm.integrations import ScorerSpec
+from rationalerm.integrations.trl import TRLReward
+from rationalerm.integrations.verl import compute_score, compute_score_async, compute_score_batch
+from rationalerm.reward.adversarial import VERDICT_BOX, render_completion
+from rationalerm.workflows.prepare_rl import prepare_rl
+from reward_helpers import DEMO, demo_rows, metajudge_script
+
+ROWS = demo_rows()[:4]
+METRIC_KEYS = {"score", "outcome", "ap", "recall", "precision", "n_reasons", "parsed", "valid"}
+
+
+@pytest.fixture(scope="module")
+def verl_rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path_factory.mktemp("verl") / "train.parquet"
+    summary = prepare_rl(DEMO, path, "verl")
+    assert summary.written == len(demo_rows()) and summary.skipped == 0
+    return pq.read_table(path).to_pylist()[: len(ROWS)]
+
+
+def honest(row: dict) -> str:
+    label = {"A": 1, "B": 2, "tie": 0}[row["reward_model"]["ground_truth"]]
+    source = next(r for r in ROWS if r["id"] == row["extra_info"]["id"])
+    return render_completion(source["judge-grounded-checklist"], VERDICT_BOX[label])
+
+
+def test_prepare_rl_verl_layout(verl_rows: list[dict]) -> None:
+    row = verl_rows[0]
+    assert row["data_source"] == "rationalerm/helpsteer3-atomic"
+    assert row["prompt"][0]["role"] == "user" and "<response_a>" in row["prompt"][0]["content"]
+    assert row["reward_model"]["ground_truth"] == "B"
+    assert row["extra_info"]["human_checklist"] == ROWS[0]["human-checklist"]
+    assert row["extra_info"]["response1"] == ROWS[0]["response1"]
+
+
+def test_verl_sync_async_and_batch_forms_agree(verl_rows: list[dict], judge_server: JudgeServer) -> None:
+    judge_server.script = metajudge_script(gullible=False)
+    kwargs = {"matcher": "llm", "judge_model": "judge", "base_url": judge_server.url}
+    solutions = [honest(r) for r in verl_rows]
+    sync = [
+        compute_score(r["data_source"], s, r["reward_model"]["ground_truth"], r["extra_info"], **kwargs)
+        for r, s in zip(verl_rows, solutions, strict=True)
+    ]
+
+    async def run_async() -> list[dict]:
+        return list(
+            await asyncio.gather(
+                *(
+                    compute_score_async(
+                        r["data_source"], s, r["reward_model"]["ground_truth"], r["extra_info"], **kwargs
+                    )
+                    for r, s in zip(verl_rows, solutions, strict=True)
+                )
+            )
+        )
+
+    async_results = asyncio.run(run_async())
+    batch = compute_score_batch(
+        data_sources=[r["data_source"] for r in verl_rows],
+        solution_strs=solutions,
+        ground_truths=[r["reward_model"]["ground_truth"] for r in verl_rows],
+        extra_infos=[r["extra_info"] for r in verl_rows],
+        **kwargs,
+    )
+    for results in (sync, async_results, batch):
+        assert [set(r) >= METRIC_KEYS for r in results] == [True] * len(verl_rows)
+        assert all(isinstance(v, float) for r in results for v in r.values())
+    assert [r["score"] for r in sync] == [r["score"] for r in async_results] == [r["score"] for r in batch]
+    assert all(r["outcome"] == 1.0 and r["score"] > 0 for r in sync)
+
+
+def test_verl_uses_the_reward_router(verl_rows: list[dict], judge_server: JudgeServer) -> None:
+    """verl serving the judge passes reward_router_address (host:port); the LLM matcher then talks to it."""
+    judge_server.script = metajudge_script(gullible=False)
+    router = judge_server.url.removeprefix("http://").removesuffix("/v1")
+    row = verl_rows[1]
+
+    async def go() -> dict:
+        return await compute_score_async(
+            row["data_source"],
+            honest(row),
+            row["reward_model"]["ground_truth"],
+            row["extra_info"],
+            reward_router_address=router,
+            reward_model_tokenizer=None,
+        )
+
+    before = judge_server.count
+    result = asyncio.run(go())
+    assert judge_server.count == before + 1 and result["score"] > 0
+    assert ScorerSpec.from_kwargs({"reward_router_address": router}).base_urls == (f"http://{router}/v1",)
+
+
+def test_verl_outcome_kind_needs_no_judge(verl_rows: list[dict]) -> None:
+    row = verl_rows[0]
+    good = compute_score(row["data_source"], honest(row), "B", row["extra_info"], kind="outcome")
+    bad = compute_score(row["data_source"], "no verdict here", "B", row["extra_info"], kind="outcome")
+    assert (good["score"], good["parsed"]) == (1.0, 1.0)
+    assert (bad["score"], bad["parsed"]) == (0.0, 0.0)
+
+
+def test_trl_reward_function_called_like_grpo_trainer(tmp_path: Path, judge_server: JudgeServer) -> None:
+    judge_server.script = metajudge_script(gullible=False)
+    data = tmp_path / "trl.jsonl"
+    prepare_rl(DEMO, data, "trl")
+    records = [json.loads(line) for line in data.read_text().splitlines()][:2]
+    # Two generations per prompt, columns repeated per completion, conversational completions: as TRL passes them.
+    inputs = [r for r in records for _ in range(2)]
+    completions = [
+        [
+            {
+                "role": "assistant",
+                "content": render_completion(
+                    ROWS[i // 2]["judge-grounded-checklist"],
+                    VERDICT_BOX[{"A": 1, "B": 2}[inputs[i]["human_label"]]],
+                ),
+            }
+        ]
+        if i % 2 == 0
+        else [{"role": "assistant", "content": "I think \\boxed{A>B}"}]
+        for i in range(4)
+    ]
+    columns = {key: [r[key] for r in inputs] for key in inputs[0] if key != "prompt"}
+    metrics: dict[str, list[float]] = {}
+    reward = TRLReward(ScorerSpec(matcher="llm", judge_model="judge", base_urls=(judge_server.url,)))
+    assert reward.__name__ == "hybrid_reward"
+
+    async def call() -> list[float | None]:
+        try:
+            return await reward(
+                prompts=[r["prompt"] for r in inputs],
+                completions=completions,
+                completion_ids=[[1, 2, 3]] * 4,
+                trainer_state=None,
+                log_extra=lambda column, values: None,
+                log_metric=lambda name, value: metrics.setdefault(name, []).append(value),
+                **columns,
+            )
+        finally:
+            await reward.aclose()
+
+    scores = asyncio.run(call())
+    assert len(scores) == 4 and scores[0] > 0 and scores[2] > 0
+    assert scores[1] == 0.0 and scores[3] == 0.0  # no reasons: unparseable for the hybrid reward
+    assert metrics["rationalerm/parsed"] == [0.5]
+    assert metrics["rationalerm/outcome"][0] == pytest.approx(0.5)
+
+
+def test_trl_reward_names_missing_columns() -> None:
+    reward = TRLReward(ScorerSpec(kind="outcome"))
+    with pytest.raises(KeyError, match="human_checklist"):
+        asyncio.run(reward(prompts=["p"], completions=["\\boxed{A>B}"], completion_ids=[[1]]))

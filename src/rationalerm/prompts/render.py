@@ -8,6 +8,7 @@ single pass, so text inside an item is never itself treated as a placeholder.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +39,12 @@ def sanitize_item(text: object) -> str:
     ``S2:``, ``- ``, ``#``) are stripped so the renderer's own numbering is the only one. Meaning is kept: only
     markup that could be mistaken for the prompt's own structure changes.
     """
-    value = text if isinstance(text, str) else str(text)
+    return _sanitize(text if isinstance(text, str) else str(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _sanitize(value: str) -> str:
+    # Cached: the same human list is rendered for every model and rollout judged against it.
     value = _LINE_BREAKS_RE.sub(" ", value)
     value = _CONTROL_RE.sub("", value)
     value = _TAG_RE.sub(" ", value)

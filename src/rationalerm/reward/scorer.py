@@ -135,18 +135,33 @@ class RewardScorer:
         materials: dict[str, Material] = {}
         parsed: dict[str, ParsedCompletion] = {}
         results: dict[str, RewardResult] = {}
-        for key, (text, sample) in todo.items():
-            fingerprint = sample.fingerprint()
-            material = materials.get(fingerprint)
-            if material is None:
-                material = materials[fingerprint] = sample.material()
-            parsed[key] = read_completion(text, sample, self.config, material)
-            results[key] = base_result(self.config, parsed[key], sample)
-        await asyncio.gather(self._rationale(todo, parsed, results), self._metarm(todo, results))
+        keys = list(todo)
+        step = self._pipeline_chunk() or len(keys)
+        matching: list[asyncio.Task[None]] = []
+        for start in range(0, len(keys), step):
+            part = {key: todo[key] for key in keys[start : start + step]}
+            for key, (text, sample) in part.items():
+                fingerprint = sample.fingerprint()
+                material = materials.get(fingerprint)
+                if material is None:
+                    material = materials[fingerprint] = sample.material()
+                parsed[key] = read_completion(text, sample, self.config, material)
+                results[key] = base_result(self.config, parsed[key], sample)
+            matching.append(asyncio.create_task(self._rationale(part, parsed, results)))
+            await asyncio.sleep(0)  # this part's requests go out while the next part is parsed and screened
+        await asyncio.gather(*matching, self._metarm(todo, results))
         for key, result in results.items():
             if result.valid:
                 self._remember(key, result)
         return results
+
+    def _pipeline_chunk(self) -> int | None:
+        """Completions per matcher call. A matcher that waits on a server (it has a request ``pool``) gets one call
+        per ``concurrency`` completions, so requests are in flight while the rest of the batch is still parsed; a
+        local matcher gets the whole batch in one call, where batching the encoder is what counts."""
+        pool = getattr(self.matcher, "pool", None)
+        concurrency = getattr(pool, "concurrency", None)
+        return concurrency if isinstance(concurrency, int) and concurrency > 0 else None
 
     def _needs_rationale(self, result: RewardResult, screened: ScreenedReasons | None) -> bool:
         if result.status != OK or screened is None:

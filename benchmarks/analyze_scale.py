@@ -25,8 +25,13 @@ def build(path: Path, samples: int, seed: int = 0) -> None:
         for i in range(samples):
             n = rnd.choice([3, 4, 4, 4, 5, 5, 6, 7])
             m = rnd.choice([3, 4, 5, 5, 5, 6, 8])
-            human = [f"Response {rnd.choice([1, 2])} has problem {i}-{k} in step {rnd.randint(1, 9)}" for k in range(n)]
-            model = [f"Response {rnd.choice('AB')} reason {i}-{k}, detail {rnd.random():.4f}" for k in range(m)]
+            human = [
+                f"Response {rnd.choice([1, 2])} has problem {i}-{k} in step {rnd.randint(1, 9)}"
+                for k in range(n)
+            ]
+            model = [
+                f"Response {rnd.choice('AB')} reason {i}-{k}, detail {rnd.random():.4f}" for k in range(m)
+            ]
             lines = []
             for r in range(1, n + 1):
                 s = rnd.randint(0, m)
@@ -44,8 +49,17 @@ def build(path: Path, samples: int, seed: int = 0) -> None:
                 "bench-model-checklist": model,
                 "bench-model-label": rnd.choice(["A>B", "B>A", "A>>B"]),
             }
-            handle.write(json.dumps({"prompt": "...", "samples": [{"generated_text": text}], "status": "success",
-                                     "metadata": metadata}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "prompt": "...",
+                        "samples": [{"generated_text": text}],
+                        "status": "success",
+                        "metadata": metadata,
+                    }
+                )
+                + "\n"
+            )
 
 
 def main() -> None:
@@ -57,7 +71,9 @@ def main() -> None:
         path = Path(tmp) / "judged.jsonl"
         start = time.perf_counter()
         build(path, args.samples)
-        print(f"built {args.samples:,} samples ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
+        print(
+            f"built {args.samples:,} samples ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s"
+        )
         for mode in ("paper", "reference"):
             start = time.perf_counter()
             report = analyze([path], mode=mode, n_resamples=args.bootstrap)

@@ -20,7 +20,9 @@ runner = CliRunner()
 
 
 def answer(*lines: str) -> str:
-    return "Reasoning.\n<RESULT_START>\nScores corresponding to claims:\n" + "\n".join(lines) + "\n<RESULT_END>"
+    return (
+        "Reasoning.\n<RESULT_START>\nScores corresponding to claims:\n" + "\n".join(lines) + "\n<RESULT_END>"
+    )
 
 
 def row(model: str, human: list[str], items: list[str], text: str | None, **meta: object) -> dict:
@@ -63,8 +65,14 @@ def test_outcome_accuracy_from_labels(tmp_path: Path) -> None:
     rows = [
         row("m", H3, ["a"], answer("- R1@S1: 1", "- R2@S0: 0", "- R3@S0: 0"), label=1, **{"m-label": "A>B"}),
         row("m", H3, ["a"], answer("- R1@S1: 1", "- R2@S0: 0", "- R3@S0: 0"), label=2, **{"m-label": "A>>B"}),
-        row("m", H3, ["a"], answer("- R1@S1: 1", "- R2@S0: 0", "- R3@S0: 0"), overall_preference=2,
-            **{"m-label": "\\boxed{B>A}"}),
+        row(
+            "m",
+            H3,
+            ["a"],
+            answer("- R1@S1: 1", "- R2@S0: 0", "- R3@S0: 0"),
+            overall_preference=2,
+            **{"m-label": "\\boxed{B>A}"},
+        ),
     ]
     result = analyze([write(tmp_path / "r.jsonl", rows)], n_resamples=0).results[0]
     assert result.outcome_n == 3
@@ -104,7 +112,10 @@ def test_bad_rows_are_named_and_the_others_still_count(tmp_path: Path) -> None:
     messages = [str(p) for p in report.problems]
     assert any(m.startswith(f"{path}:2: ") and "not valid JSON" in m for m in messages)
     assert any(f"{path}:3: field 'metadata.human-checklist': missing" in m for m in messages)
-    assert any(f"{path}:4: field 'metadata.human-checklist'" in m and "item 1 must be a string" in m for m in messages)
+    assert any(
+        f"{path}:4: field 'metadata.human-checklist'" in m and "item 1 must be a string" in m
+        for m in messages
+    )
     assert any(f"{path}:5:" in m and "expected a JSON object" in m for m in messages)
     assert report.results[0].valid == 2
     with pytest.raises(InputError, match=r"bad\.jsonl:2"):
@@ -182,7 +193,9 @@ def _oracle(path: Path, model: str) -> dict:
         n, m = len(human), min(len(mine), 5)
         if len(lines) != n:
             continue
-        kept = [(int(r), int(s), float(v)) for r, s, v in lines if int(s) != 0 and int(r) <= n and int(s) <= m]
+        kept = [
+            (int(r), int(s), float(v)) for r, s, v in lines if int(s) != 0 and int(r) <= n and int(s) <= m
+        ]
         by_r: dict[int, float] = {}
         by_s: dict[int, float] = {}
         for r, s, v in kept:
@@ -219,8 +232,13 @@ def test_reference_mode_matches_the_released_definitions_on_random_files(tmp_pat
     for k in range(600):
         n = rnd.randint(1, 7)
         m = rnd.choice([0, 1, 3, 5, 6, 8, 10, 11, 12])
-        r = row("judge", [f"h{i}" for i in range(n)], [f"s{j}" for j in range(m)], _random_answer(rnd, n, m),
-                domain=rnd.choice(["code", "stem", "general", "multilingual"]))
+        r = row(
+            "judge",
+            [f"h{i}" for i in range(n)],
+            [f"s{j}" for j in range(m)],
+            _random_answer(rnd, n, m),
+            domain=rnd.choice(["code", "stem", "general", "multilingual"]),
+        )
         rows.append(r)
         if k % 97 == 0:
             rows.append("{broken json")
@@ -240,17 +258,40 @@ def test_cli_prints_table_and_writes_json_and_csv(tmp_path: Path) -> None:
     path = FIXTURES / "metajudge_small.jsonl"
     out_json, out_csv = tmp_path / "r.json", tmp_path / "r.csv"
     result = runner.invoke(
-        app, ["analyze", str(path), "--by-domain", "--json", str(out_json), "--csv", str(out_csv), "--sort-by", "ap"]
+        app,
+        [
+            "analyze",
+            str(path),
+            "--by-domain",
+            "--json",
+            str(out_json),
+            "--csv",
+            str(out_csv),
+            "--sort-by",
+            "ap",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "judge-grounded" in result.output and "By domain" in result.output
     data = json.loads(out_json.read_text())
     assert [d["model"] for d in data] == sorted(
-        (d["model"] for d in data), key=lambda m: -next(x["average_precision"] for x in data if x["model"] == m)
+        (d["model"] for d in data),
+        key=lambda m: -next(x["average_precision"] for x in data if x["model"] == m),
     )
     for entry in data:
-        assert {"model", "mode", "precision", "recall", "f1", "average_precision", "valid", "parse_failed",
-                "skipped", "ci", "by_domain"} <= set(entry)
+        assert {
+            "model",
+            "mode",
+            "precision",
+            "recall",
+            "f1",
+            "average_precision",
+            "valid",
+            "parse_failed",
+            "skipped",
+            "ci",
+            "by_domain",
+        } <= set(entry)
         assert entry["ci"]["recall"][0] <= entry["recall"] <= entry["ci"]["recall"][1]
     header = out_csv.read_text().splitlines()[0]
     assert header.startswith("model,mode,precision,recall,f1,average_precision,valid,parse_failed,skipped")

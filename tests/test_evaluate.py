@@ -48,7 +48,9 @@ def test_exact_matcher_satisfies_the_protocol() -> None:
     assert isinstance(ExactMatcher(), Matcher)
 
 
-def sample_row(i: int, human: list[str], models: dict[str, tuple[list[str] | None, str | None]], **extra: Any) -> dict:
+def sample_row(
+    i: int, human: list[str], models: dict[str, tuple[list[str] | None, str | None]], **extra: Any
+) -> dict:
     row: dict[str, Any] = {
         "id": f"s{i}",
         "domain": extra.pop("domain", "code"),
@@ -67,30 +69,49 @@ def sample_row(i: int, human: list[str], models: dict[str, tuple[list[str] | Non
 
 
 def write(path: Path, rows: list[object]) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
-H = ["Response 1 misses the edge case", "Response 2 uses the wrong formula", "Response 1 has a typo in line 3"]
+H = [
+    "Response 1 misses the edge case",
+    "Response 2 uses the wrong formula",
+    "Response 1 has a typo in line 3",
+]
 
 
 @pytest.fixture()
 def dataset(tmp_path: Path) -> Path:
     rows = [
         sample_row(
-            1, H, {
+            1,
+            H,
+            {
                 "good": (["Response A misses the edge case", "Response B uses the wrong formula"], "A>B"),
                 "surface": (["Response A is longer", "Response B is shorter"], "A>B"),
-            }, label=1, domain="code",
+            },
+            label=1,
+            domain="code",
         ),
         sample_row(
-            2, H, {
+            2,
+            H,
+            {
                 "good": (["Response B uses the wrong formula", "Response A has a typo in line 3"], "B>A"),
                 "surface": (["Response A is nicer"], "A>B"),
-            }, label=1, domain="stem",
+            },
+            label=1,
+            domain="stem",
         ),
-        sample_row(3, H, {"good": (None, None), "surface": (["Response A misses the edge case"], "A>>B")},
-                   label=1, domain="stem"),
+        sample_row(
+            3,
+            H,
+            {"good": (None, None), "surface": (["Response A misses the edge case"], "A>>B")},
+            label=1,
+            domain="stem",
+        ),
     ]
     return write(tmp_path / "data.jsonl", rows)
 
@@ -110,8 +131,16 @@ def test_scores_outcome_and_report_folder(dataset: Path, tmp_path: Path) -> None
 
     summary = json.loads((out / "summary.json").read_text())
     first = summary["models"][0]
-    for key in ("outcome_accuracy", "rationale_consistency", "precision", "recall", "f1", "average_precision",
-                "n", "ci"):
+    for key in (
+        "outcome_accuracy",
+        "rationale_consistency",
+        "precision",
+        "recall",
+        "f1",
+        "average_precision",
+        "n",
+        "ci",
+    ):
         assert key in first
     assert summary["provenance"]["matcher"] == "exact"
     assert summary["provenance"]["matcher_settings"] == {"rule": "identical after side normalization"}
@@ -194,8 +223,23 @@ def test_evaluate_with_the_llm_matcher_over_http(dataset: Path, tmp_path: Path, 
     secret = "sk-test-DO-NOT-LEAK-0123456789"
     result = CliRunner().invoke(
         app,
-        ["evaluate", str(dataset), "--matcher", "llm", "--judge-model", "judge-x", "--base-url", judge_server.url,
-         "--api-key", secret, "--output-dir", str(out), "--no-cache", "--bootstrap", "100"],
+        [
+            "evaluate",
+            str(dataset),
+            "--matcher",
+            "llm",
+            "--judge-model",
+            "judge-x",
+            "--base-url",
+            judge_server.url,
+            "--api-key",
+            secret,
+            "--output-dir",
+            str(out),
+            "--no-cache",
+            "--bootstrap",
+            "100",
+        ],
     )
     assert result.exit_code == 0, result.output
     # the scripted judge matches human i to model i with 1.0: 2 of 3 human items for each two-reason list
@@ -229,9 +273,14 @@ def test_parquet_and_json_inputs(dataset: Path, tmp_path: Path) -> None:
     pq.write_table(pa.Table.from_pylist(rows), parquet)
     as_json = tmp_path / "d.json"
     as_json.write_text(json.dumps(rows))
-    expected = [(r.model, r.valid, r.rationale_consistency) for r in evaluate(dataset, matcher=ExactMatcher()).results]
+    expected = [
+        (r.model, r.valid, r.rationale_consistency) for r in evaluate(dataset, matcher=ExactMatcher()).results
+    ]
     for path in (parquet, as_json):
-        got = [(r.model, r.valid, r.rationale_consistency) for r in evaluate(path, matcher=ExactMatcher()).results]
+        got = [
+            (r.model, r.valid, r.rationale_consistency)
+            for r in evaluate(path, matcher=ExactMatcher()).results
+        ]
         assert got == expected
     with pytest.raises(InputError, match="no such file"):
         evaluate(tmp_path / "missing.jsonl", matcher=ExactMatcher())

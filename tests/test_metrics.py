@@ -187,7 +187,8 @@ def test_recall_invariant_under_reordering_human_items(matching: Matching, rnd) 
     rnd.shuffle(order)
     relabelled = Matching(
         pairs=tuple(
-            Match(new + 1, matching.pairs[old].model, matching.pairs[old].score) for new, old in enumerate(order)
+            Match(new + 1, matching.pairs[old].model, matching.pairs[old].score)
+            for new, old in enumerate(order)
         ),
         n_human=matching.n_human,
         n_model=matching.n_model,

@@ -70,9 +70,8 @@ def test_text_around_block_and_header_line() -> None:
 
 
 def test_last_block_wins_over_format_echo_in_reasoning() -> None:
-    text = (
-        "The format is <RESULT_START>\n- R1@Sx: a decimal\n<RESULT_END>.\n"
-        + block("- R1@S1: 0.5", before="Now the answer:\n")
+    text = "The format is <RESULT_START>\n- R1@Sx: a decimal\n<RESULT_END>.\n" + block(
+        "- R1@S1: 0.5", before="Now the answer:\n"
     )
     assert triples(parse_metajudge(text, 1, 1)) == [(1, 1, 0.5)]
 
@@ -84,8 +83,12 @@ def test_missing_end_tag_runs_to_end() -> None:
 
 @pytest.mark.parametrize(
     "tags",
-    [("<RESULT_START>", "<RESULT_END>"), ("<RESULT START>", "<RESULT END>"), ("[RESULT_START]", "[RESULT_END]"),
-     ("<result_start>", "</result_end>")],
+    [
+        ("<RESULT_START>", "<RESULT_END>"),
+        ("<RESULT START>", "<RESULT END>"),
+        ("[RESULT_START]", "[RESULT_END]"),
+        ("<result_start>", "</result_end>"),
+    ],
 )
 def test_tag_variants(tags: tuple[str, str]) -> None:
     text = f"x\n{tags[0]}\n- R1@S1: 1\n{tags[1]}\ny"
@@ -144,7 +147,9 @@ def test_never_raises_on_any_text(text: str, n_human: int, n_model: int) -> None
 
 
 @given(
-    st.lists(st.tuples(st.integers(0, 6), st.sampled_from([0, 0.25, 0.5, 0.75, 1.0])), min_size=1, max_size=7),
+    st.lists(
+        st.tuples(st.integers(0, 6), st.sampled_from([0, 0.25, 0.5, 0.75, 1.0])), min_size=1, max_size=7
+    ),
     st.sampled_from(["- ", "* ", "", "1. "]),
     st.sampled_from([": ", " = ", ":"]),
     st.booleans(),
@@ -157,7 +162,9 @@ def test_round_trip_of_generated_answers(
         key = f"R{i}@S{s}"
         lines.append(f"{bullet}{'**' + key + '**' if bold else key}{sep}{score}")
     result = parse_metajudge(block(*lines), len(rows), 6)
-    assert triples(result) == [(i, s, float(score) if s else 0.0) for i, (s, score) in enumerate(rows, start=1)]
+    assert triples(result) == [
+        (i, s, float(score) if s else 0.0) for i, (s, score) in enumerate(rows, start=1)
+    ]
 
 
 class TestReferenceExtraction:

@@ -71,6 +71,7 @@ def __getattr__(name: str):  # the local matcher needs the `local` extra: import
         return LocalMatcher
     raise AttributeError(f"module 'rationalerm' has no attribute {name!r}")
 
+
 __all__ = [
     "AnalyzeReport",
     "BenchRun",

@@ -77,7 +77,9 @@ def analyze(
         int, typer.Option("--max-model-items", help="Model reasons considered in paper mode (0 = all).")
     ] = 5,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad row.")] = False,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")] = 1000,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")
+    ] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
 ) -> None:
     """Score MetaJudge answers: precision, recall (rationale consistency), F1 and AP per model."""

@@ -67,10 +67,16 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, An
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield number, RowProblem(name, number, None, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                yield (
+                    number,
+                    RowProblem(name, number, None, f"not valid JSON ({exc.msg} at column {exc.colno})"),
+                )
                 continue
             if not isinstance(row, dict):
-                yield number, RowProblem(name, number, None, f"expected a JSON object, got {type(row).__name__}")
+                yield (
+                    number,
+                    RowProblem(name, number, None, f"expected a JSON object, got {type(row).__name__}"),
+                )
                 continue
             yield number, row
 

@@ -140,7 +140,9 @@ def reference_metrics(
         running += best_by_model[s]
         cumulative += running / rank
     ap = cumulative / n_human
-    return SampleMetrics(precision=precision, recall=recall, f1=f1_score(precision, recall), average_precision=ap)
+    return SampleMetrics(
+        precision=precision, recall=recall, f1=f1_score(precision, recall), average_precision=ap
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -148,7 +150,11 @@ def reference_metrics(
 
 
 def bootstrap_means(
-    values: np.ndarray, *, n_resamples: int = 1000, seed: int | np.random.SeedSequence = 0, chunk: int = 4_000_000
+    values: np.ndarray,
+    *,
+    n_resamples: int = 1000,
+    seed: int | np.random.SeedSequence = 0,
+    chunk: int = 4_000_000,
 ) -> np.ndarray:
     """Column means of ``n_resamples`` bootstrap resamples of the rows of ``values`` (n x k): shape (B, k).
 
@@ -185,7 +191,9 @@ def bootstrap_means(
     return means
 
 
-def _index_bootstrap(values: np.ndarray, n_resamples: int, rng: np.random.Generator, chunk: int) -> np.ndarray:
+def _index_bootstrap(
+    values: np.ndarray, n_resamples: int, rng: np.random.Generator, chunk: int
+) -> np.ndarray:
     n, k = values.shape
     means = np.empty((n_resamples, k))
     per_chunk = max(1, chunk // n)
@@ -221,11 +229,15 @@ def bootstrap_ci(
     if len(values) == 0 or n_resamples <= 0:
         nan = np.full(k, np.nan)
         return nan, nan
-    return percentile_interval(bootstrap_means(values, n_resamples=n_resamples, seed=seed, chunk=chunk), confidence)
+    return percentile_interval(
+        bootstrap_means(values, n_resamples=n_resamples, seed=seed, chunk=chunk), confidence
+    )
 
 
 def _table(metrics: Sequence[SampleMetrics]) -> np.ndarray:
-    return np.array([[m.precision, m.recall, m.f1, m.average_precision] for m in metrics], dtype=float).reshape(-1, 4)
+    return np.array(
+        [[m.precision, m.recall, m.f1, m.average_precision] for m in metrics], dtype=float
+    ).reshape(-1, 4)
 
 
 def _summary(table: np.ndarray, means: np.ndarray | None, confidence: float) -> MetricSummary:
@@ -238,7 +250,12 @@ def _summary(table: np.ndarray, means: np.ndarray | None, confidence: float) -> 
         lo, hi = percentile_interval(means, confidence)
         ci = {name: (float(lo[i]), float(hi[i])) for i, name in enumerate(METRIC_NAMES)}
     return MetricSummary(
-        n=n, precision=float(avg[0]), recall=float(avg[1]), f1=float(avg[2]), average_precision=float(avg[3]), ci=ci
+        n=n,
+        precision=float(avg[0]),
+        recall=float(avg[1]),
+        f1=float(avg[2]),
+        average_precision=float(avg[3]),
+        ci=ci,
     )
 
 
@@ -247,7 +264,9 @@ def summarize(
 ) -> MetricSummary:
     """Means of the four metrics over the samples that count, with seeded bootstrap intervals."""
     table = _table(metrics)
-    means = bootstrap_means(table, n_resamples=n_resamples, seed=seed) if n_resamples > 0 and len(table) else None
+    means = (
+        bootstrap_means(table, n_resamples=n_resamples, seed=seed) if n_resamples > 0 and len(table) else None
+    )
     return _summary(table, means, confidence)
 
 
@@ -273,7 +292,9 @@ def summarize_by_group(
     total_means = np.zeros((n_resamples, 4)) if n_resamples > 0 else None
     for name, stream in zip(names, streams, strict=True):
         rows = table[labels == name]
-        means = bootstrap_means(rows, n_resamples=n_resamples, seed=stream) if total_means is not None else None
+        means = (
+            bootstrap_means(rows, n_resamples=n_resamples, seed=stream) if total_means is not None else None
+        )
         per_group[name] = _summary(rows, means, confidence)
         if total_means is not None and means is not None:
             total_means += means * (len(rows) / len(table))

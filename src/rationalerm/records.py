@@ -89,7 +89,17 @@ def parse_direction(value: Any) -> Direction | None:
 
 
 _COMMON_DIRECTIONS: dict[object, Direction] = {
-    0: 0, 1: 1, 2: 2, "0": 0, "1": 1, "2": 2, "A>B": 1, "A>>B": 1, "B>A": 2, "B>>A": 2, "A=B": 0,
+    0: 0,
+    1: 1,
+    2: 2,
+    "0": 0,
+    "1": 1,
+    "2": 2,
+    "A>B": 1,
+    "A>>B": 1,
+    "B>A": 2,
+    "B>>A": 2,
+    "A=B": 0,
 }
 
 
@@ -405,7 +415,12 @@ class SampleResult:
     reason: str | None = None
 
     def to_row(self) -> dict[str, Any]:
-        row: dict[str, Any] = {"id": self.id, "model": self.model, "domain": self.domain, "status": self.status}
+        row: dict[str, Any] = {
+            "id": self.id,
+            "model": self.model,
+            "domain": self.domain,
+            "status": self.status,
+        }
         row["matching"] = self.matching.triples() if self.matching is not None else None
         if self.metrics is not None:
             row.update(self.metrics.as_dict())

@@ -65,7 +65,13 @@ def print_analyze_tables(
             lo, hi = s.ci.get("recall", (None, None))
             interval = f"[{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None else "-"
             domains.add_row(
-                r.model, domain, str(s.n), _fmt(s.precision), _fmt(s.recall), interval, _fmt(s.f1),
+                r.model,
+                domain,
+                str(s.n),
+                _fmt(s.precision),
+                _fmt(s.recall),
+                interval,
+                _fmt(s.f1),
                 _fmt(s.average_precision),
             )
     console.print(domains)

@@ -30,9 +30,12 @@ def evaluate(
         ),
     ],
     model: Annotated[
-        list[str] | None, typer.Option("--model", help="A model to evaluate (repeatable; default: every model).")
+        list[str] | None,
+        typer.Option("--model", help="A model to evaluate (repeatable; default: every model)."),
     ] = None,
-    matcher_name: Annotated[str, typer.Option("--matcher", help="local (offline, default) or llm.")] = "local",
+    matcher_name: Annotated[
+        str, typer.Option("--matcher", help="local (offline, default) or llm.")
+    ] = "local",
     output_dir: Annotated[
         Path | None, typer.Option("--output-dir", help="Report folder (default: runs/<input name>).")
     ] = None,
@@ -41,23 +44,36 @@ def evaluate(
         int, typer.Option("--max-model-items", help="Reasons per model that count (0 = all).")
     ] = 5,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad row.")] = False,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")] = 1000,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed (bootstrap; also sent to an LLM judge).")] = None,
-    judge_model: Annotated[str | None, typer.Option("--judge-model", help="[llm] The evaluator model.")] = None,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")
+    ] = 1000,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed (bootstrap; also sent to an LLM judge).")
+    ] = None,
+    judge_model: Annotated[
+        str | None, typer.Option("--judge-model", help="[llm] The evaluator model.")
+    ] = None,
     base_url: Annotated[
         list[str] | None, typer.Option("--base-url", help="[llm] OpenAI-compatible endpoint (repeatable).")
     ] = None,
-    api_key: Annotated[str | None, typer.Option("--api-key", help="[llm] Key (default: $OPENAI_API_KEY).")] = None,
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", help="[llm] Key (default: $OPENAI_API_KEY).")
+    ] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", help="[llm] Requests in flight.")] = 64,
-    structured: Annotated[bool, typer.Option("--structured", help="[llm] JSON-schema structured output.")] = False,
+    structured: Annotated[
+        bool, typer.Option("--structured", help="[llm] JSON-schema structured output.")
+    ] = False,
     temperature: Annotated[float, typer.Option("--temperature", help="[llm] Sampling temperature.")] = 0.6,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="[llm] Completion token limit.")] = 8192,
     max_retries: Annotated[int, typer.Option("--max-retries", help="[llm] Retries per request.")] = 5,
     timeout: Annotated[float, typer.Option("--timeout", help="[llm] Seconds per request.")] = 120.0,
     cache: Annotated[
-        Path | None, typer.Option("--cache", help="[llm] sqlite answer cache (default: the user cache folder).")
+        Path | None,
+        typer.Option("--cache", help="[llm] sqlite answer cache (default: the user cache folder)."),
     ] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="[llm] Do not read or write the cache.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="[llm] Do not read or write the cache.")
+    ] = False,
 ) -> None:
     """Match each model's reasons to the human reasons and report rationale consistency beside outcome accuracy."""
     from ..workflows.evaluate import evaluate as run_evaluate

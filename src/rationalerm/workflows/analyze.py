@@ -148,7 +148,12 @@ def _judged_model(record: MetaJudgeRecord, file_model: str | None) -> str | None
     if record.prompt:
         for candidate in found:
             items = record.metadata.get(candidate + "-checklist")
-            if isinstance(items, list) and items and isinstance(items[0], str) and items[0].strip() in record.prompt:
+            if (
+                isinstance(items, list)
+                and items
+                and isinstance(items[0], str)
+                and items[0].strip() in record.prompt
+            ):
                 return candidate
     return file_model if file_model in found else found[0]
 

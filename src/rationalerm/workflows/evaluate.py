@@ -39,7 +39,9 @@ from ..records import (
     sample_from_row,
 )
 
-MATCH_CHUNK = 64  # requests per matcher call: small enough for a live progress bar, large enough to batch well
+MATCH_CHUNK = (
+    64  # requests per matcher call: small enough for a live progress bar, large enough to batch well
+)
 
 
 @dataclass
@@ -173,8 +175,9 @@ async def evaluate_samples(
         for model in models:
             judgment = sample.judgments.get(model)
             outcome = _outcome(sample, model)
-            result = SampleResult(id=sample.id, model=model, domain=sample.domain, metrics=None,
-                                  outcome_correct=outcome)
+            result = SampleResult(
+                id=sample.id, model=model, domain=sample.domain, metrics=None, outcome_correct=outcome
+            )
             results.append(result)
             if judgment is None or judgment.checklist is None:
                 result.status, result.reason = "skipped", "missing_checklist"
@@ -191,7 +194,9 @@ async def evaluate_samples(
                     result.status, result.reason = "skipped", "empty_model_list"
                     continue
             kept = list(items[:max_model_items]) if max_model_items else list(items)
-            request = MatchRequest(key=f"{sample.id}::{model}", human=list(sample.human_checklist), model=kept)
+            request = MatchRequest(
+                key=f"{sample.id}::{model}", human=list(sample.human_checklist), model=kept
+            )
             pending.append((result, request, len(items)))
 
     total = len(pending)

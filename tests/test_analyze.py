@@ -327,3 +327,16 @@ def test_atomic_writes_get_ordinary_permissions(tmp_path: Path) -> None:
     assert mode == 0o666 & ~mask
     assert json.loads(target.read_text()) == {"a": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary file left behind
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.mark.parametrize("model", ["judge-grounded", "judge-mixed", "judge-surface"])
+def test_reference_mode_matches_the_released_definitions_on_the_bundled_run(model: str) -> None:
+    path = EXAMPLES / "metajudge_output_demo.jsonl"
+    expected = _oracle(path, model)
+    result = analyze([path], model=model, mode="reference", n_resamples=0).results[0]
+    assert result.valid == expected["valid"] > 30
+    for name in ("precision", "recall", "f1", "average_precision"):
+        assert getattr(result, name) == pytest.approx(expected[name], abs=1e-9)

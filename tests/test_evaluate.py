@@ -284,3 +284,21 @@ def test_parquet_and_json_inputs(dataset: Path, tmp_path: Path) -> None:
         assert got == expected
     with pytest.raises(InputError, match="no such file"):
         evaluate(tmp_path / "missing.jsonl", matcher=ExactMatcher())
+
+
+def test_bundled_demo_shows_deceptive_alignment_with_the_local_matcher(tmp_path: Path) -> None:
+    """`make demo`'s promise: similar outcome accuracy, clearly different rationale consistency."""
+    pytest.importorskip("sentence_transformers")
+    demo = Path(__file__).resolve().parents[1] / "examples" / "helpsteer3_atomic_demo.jsonl"
+    report = evaluate(demo, output_dir=tmp_path / "demo", n_resamples=500)
+    by_model = {r.model: r for r in report.results}
+    grounded, mixed, surface = (by_model[f"judge-{k}"] for k in ("grounded", "mixed", "surface"))
+    accuracies = [m.outcome_accuracy for m in (grounded, mixed, surface)]
+    assert max(accuracies) - min(accuracies) <= 0.05  # type: ignore[operator]
+    assert grounded.rationale_consistency > mixed.rationale_consistency + 0.2
+    assert mixed.rationale_consistency > surface.rationale_consistency + 0.1
+    # the intervals do not overlap: the difference is not noise
+    assert grounded.summary.ci["recall"][0] > mixed.summary.ci["recall"][1]
+    assert mixed.summary.ci["recall"][0] > surface.summary.ci["recall"][1]
+    assert report.provenance["matcher"] == "local"
+    assert report.provenance["matcher_settings"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -83,14 +83,20 @@ def render_metajudge(prompt: Prompt, human: Sequence[object], model: Sequence[ob
         "model_items": render_item_list(model, "S") or "(none)",
     }
     template = prompt.text
+    text = fill_template(template, values, prompt.name)
+    cut = template.find("{{model_items}}")
+    prefix = fill_template(template[:cut], values, prompt.name) if cut >= 0 else text
+    return RenderedPrompt(text=text, prefix=prefix, n_human=len(human), n_model=len(model))
+
+
+def fill_template(template: str, values: Mapping[str, str], name: str = "template") -> str:
+    """Replace every ``{{key}}`` in one pass, so text inside a value is never itself read as a placeholder. An
+    unknown placeholder is a KeyError naming the template: a silent blank would change every answer untraceably."""
 
     def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            raise KeyError(f"prompt {prompt.name!r} has an unknown placeholder {{{{{name}}}}}")
-        return values[name]
+        key = match.group(1)
+        if key not in values:
+            raise KeyError(f"prompt {name!r} has a placeholder {{{{{key}}}}} with no value")
+        return values[key]
 
-    text = _PLACEHOLDER_RE.sub(fill, template)
-    cut = template.find("{{model_items}}")
-    prefix = _PLACEHOLDER_RE.sub(fill, template[:cut]) if cut >= 0 else text
-    return RenderedPrompt(text=text, prefix=prefix, n_human=len(human), n_model=len(model))
+    return _PLACEHOLDER_RE.sub(fill, template)

@@ -28,6 +28,7 @@ from typing import Any
 from ..io import InputError, JsonlAppender, RowProblem, iter_jsonl, repair_torn_tail, write_jsonl
 from ..llm import Completion, JudgePool, PoolStats, Usage, default_cache_path
 from ..prompts import Prompt
+from ..prompts.render import fill_template
 from ..records import RecordError, stable_id
 
 OK = "ok"
@@ -40,7 +41,6 @@ Message = dict[str, str]
 # --------------------------------------------------------------------------------------------------------------
 # Templates
 
-_PLACEHOLDER_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 _SECTION_RE = re.compile(r"^@@(system|user)[ \t]*$", re.MULTILINE)
 
 
@@ -49,13 +49,7 @@ def render_messages(prompt: Prompt, values: Mapping[str, str]) -> list[Message]:
     them is one user message). An unknown placeholder is a KeyError naming the template: a silent blank in a
     prompt would change every answer without a trace."""
 
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            raise KeyError(f"prompt {prompt.name!r} has a placeholder {{{{{name}}}}} with no value")
-        return values[name]
-
-    text = _PLACEHOLDER_RE.sub(fill, prompt.text)
+    text = fill_template(prompt.text, values, prompt.name)
     marks = list(_SECTION_RE.finditer(text))
     if not marks:
         return [{"role": "user", "content": text.strip()}]

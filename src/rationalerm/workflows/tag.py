@@ -29,6 +29,7 @@ from ..io import InputError, JsonlAppender, RowProblem, iter_jsonl, repair_torn_
 from ..llm import Completion, JudgePool, PoolStats, Usage
 from ..parse import ParseFailure, find_result_block
 from ..prompts import Prompt, load_prompt, sanitize_item
+from ..prompts.render import fill_template
 from ..records import PreferenceSample, RecordError, model_keys, parse_direction, sample_from_row
 
 TAG_PROMPT = "tag_v1"
@@ -189,7 +190,6 @@ def parse_tags(text: object, n_items: int) -> list[ItemTags] | ParseFailure:
 # --------------------------------------------------------------------------------------------------------------
 # Rendering the prompt
 
-_PLACEHOLDER_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 _RESULT_TAG_RE = re.compile(r"[<\[]\s*/?\s*RESULT[\s_]*(?:START|END)\s*[>\]]", re.IGNORECASE)
 NOT_SHOWN = "(not shown)"
 
@@ -251,14 +251,7 @@ def render_tag_prompt(
         "items": "\n".join(f"S{i}. {sanitize_item(item)}" for i, item in enumerate(items, start=1))
         or "(none)",
     }
-
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            raise KeyError(f"prompt {prompt.name!r} has an unknown placeholder {{{{{name}}}}}")
-        return values[name]
-
-    return _PLACEHOLDER_RE.sub(fill, prompt.text)
+    return fill_template(prompt.text, values, prompt.name)
 
 
 # --------------------------------------------------------------------------------------------------------------

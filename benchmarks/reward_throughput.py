@@ -8,7 +8,7 @@ with the correct verdict (so every completion needs the matcher). ``--unique`` m
 (the worst case for the local matcher: nothing repeats across rollouts).
 
 * LLM matcher: the scripted judge (tests/judge_server.py) in its own process with ``--latency`` per reply (default
-  100 ms) at ``--concurrency`` (default 128). efficiency = ideal / actual, ideal = total latency the server spent /
+  100 ms, jittered +/- ``--jitter`` like a real server; ``--jitter 0`` makes every reply of a round arrive at once) at ``--concurrency`` (default 128). efficiency = ideal / actual, ideal = total latency the server spent /
   concurrency (a perfectly packed schedule of exactly the requests it saw). Goal >= 0.9.
 * Local matcher: completions per second with ``--threads`` torch threads (default 2), model load excluded. Goal
   >= 200 /s on 2 cores. The distinct strings embedded are printed: they are the cost.
@@ -66,7 +66,7 @@ async def bench_llm(args: argparse.Namespace, completions: list[str], samples: l
     from rationalerm.matchers.llm import LLMMatcher
 
     proc = subprocess.Popen(
-        [sys.executable, str(SERVER), "--latency", str(args.latency)],
+        [sys.executable, str(SERVER), "--latency", str(args.latency), "--jitter", str(args.jitter)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -160,6 +160,9 @@ def main() -> None:
     parser.add_argument("--rollouts", type=int, default=8)
     parser.add_argument("--unique", action="store_true", help="every reason string distinct")
     parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument(
+        "--jitter", type=float, default=0.5, help="latency uniform in mean*(1 +/- jitter), as in judge_throughput"
+    )
     parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)

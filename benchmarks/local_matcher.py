@@ -10,7 +10,7 @@ Goal: 1,000 samples in at most 60 s on a 2-core CPU machine, including model loa
 
 Usage::
 
-    .venv/bin/python benchmarks/local_matcher.py [--prompts 250 --models 4] [--batch-size 32]
+    .venv/bin/python benchmarks/local_matcher.py [--prompts 250 --models 4] [--batch-size 32] [--backend auto|onnxruntime|sentence-transformers]
 """
 
 from __future__ import annotations
@@ -167,7 +167,13 @@ def main() -> None:
         "--models", type=int, default=4, help="models judged per prompt (share the human list)"
     )
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own)")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: the backend's own)")
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "onnxruntime", "sentence-transformers"),
+        default="auto",
+        help="encoder backend (auto: ONNX Runtime when installed)",
+    )
     args = parser.parse_args()
 
     requests = build_requests(args.prompts, args.models)
@@ -178,7 +184,7 @@ def main() -> None:
         f"5 model items per sample, {len(strings)} distinct strings"
     )
     start = time.perf_counter()
-    matcher = LocalMatcher(batch_size=args.batch_size, threads=args.threads)
+    matcher = LocalMatcher(batch_size=args.batch_size, threads=args.threads, backend=args.backend)
     matcher.embed(["warm-up: load the model"])  # the load is timed too; it is just reported apart
     loaded = time.perf_counter()
     outcomes = match_sync(matcher, requests)
@@ -186,7 +192,8 @@ def main() -> None:
     assert len(outcomes) == len(requests)
     wall = done - start
     print(
-        f"model load {loaded - start:.1f} s, matching {done - loaded:.1f} s, embedded {matcher.encoded_strings} strings"
+        f"model load {loaded - start:.1f} s ({matcher.encoder_backend}), matching {done - loaded:.1f} s, "
+        f"embedded {matcher.encoded_strings} strings"
     )
     print(
         f"wall time {wall:.1f} s, {len(requests) / wall:.1f} samples/s, {wall / GOAL_SECONDS:.2f} of the {GOAL_SECONDS:.0f} s goal"

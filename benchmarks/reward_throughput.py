@@ -161,7 +161,10 @@ def main() -> None:
     parser.add_argument("--unique", action="store_true", help="every reason string distinct")
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument(
-        "--jitter", type=float, default=0.5, help="latency uniform in mean*(1 +/- jitter), as in judge_throughput"
+        "--jitter",
+        type=float,
+        default=0.5,
+        help="latency uniform in mean*(1 +/- jitter), as in judge_throughput",
     )
     parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)

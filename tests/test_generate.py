@@ -249,3 +249,22 @@ def test_cli_generate_end_to_end(judge_server, tmp_path):
     assert [r["gx-label"] for r in rows] == [1, 2, 2, 1]
     assert all(len(r["gx-checklist"]) == 1 for r in rows)
     assert "processed now" in result.stdout and KEY not in result.stdout + result.stderr
+
+
+def test_synchronous_generate_file_opens_its_own_pool(judge_server, tmp_path):
+    from rationalerm.workflows.generate import generate_file
+
+    judge_server.script = honest_genrm
+    output = tmp_path / "sync.jsonl"
+    summary = generate_file(
+        FIXTURES / "pairs_mixed.jsonl",
+        output,
+        judge_model="genrm-x",
+        base_urls=[judge_server.url],
+        model_name="gx",
+        api_key=KEY,
+        use_cache=False,
+    )
+    assert (summary.total, summary.ok, summary.failed) == (4, 4, 0)
+    assert [r["gx-label"] for r in read(output)] == [1, 2, 2, 1]
+    assert len(judge_server.requests) == 4

@@ -13,7 +13,6 @@ HelpSteer3 preference rows are read directly: the rationale is ``individual_pref
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -254,20 +253,17 @@ def decompose_file(
     **options: Any,
 ) -> RunSummary:
     """The synchronous form of :func:`decompose_rationales`: opens its own pool and event loop."""
-    from .judge_side import open_pool
+    from .judge_side import run_with_pool
 
-    async def run() -> RunSummary:
-        async with open_pool(
-            judge_model=judge_model,
-            base_urls=base_urls,
-            api_key=api_key,
-            concurrency=concurrency,
-            cache=cache,
-            use_cache=use_cache,
-        ) as pool:
-            return await decompose_rationales(input_path, output_path, pool=pool, **options)
-
-    return asyncio.run(run())
+    return run_with_pool(
+        lambda pool: decompose_rationales(input_path, output_path, pool=pool, **options),
+        judge_model=judge_model,
+        base_urls=base_urls,
+        api_key=api_key,
+        concurrency=concurrency,
+        cache=cache,
+        use_cache=use_cache,
+    )
 
 
 __all__ = [

@@ -342,22 +342,17 @@ def generate_file(
     **options: Any,
 ) -> RunSummary:
     """The synchronous form of :func:`generate_judgments`: opens its own pool and event loop."""
-    from .judge_side import open_pool
+    from .judge_side import run_with_pool
 
-    async def run() -> RunSummary:
-        async with open_pool(
-            judge_model=judge_model,
-            base_urls=base_urls,
-            api_key=api_key,
-            concurrency=concurrency,
-            cache=cache,
-            use_cache=use_cache,
-        ) as pool:
-            return await generate_judgments(
-                input_path, output_path, pool=pool, model_name=model_name, **options
-            )
-
-    return asyncio.run(run())
+    return run_with_pool(
+        lambda pool: generate_judgments(input_path, output_path, pool=pool, model_name=model_name, **options),
+        judge_model=judge_model,
+        base_urls=base_urls,
+        api_key=api_key,
+        concurrency=concurrency,
+        cache=cache,
+        use_cache=use_cache,
+    )
 
 
 __all__ = [

@@ -209,6 +209,33 @@ def open_pool(
     )
 
 
+def run_with_pool(
+    work: Callable[[JudgePool], Awaitable[Any]],
+    *,
+    judge_model: str,
+    base_urls: Sequence[str],
+    api_key: str | None = None,
+    concurrency: int = 64,
+    cache: str | os.PathLike[str] | None = None,
+    use_cache: bool = True,
+) -> Any:
+    """Run ``work(pool)`` in a new event loop with a pool opened from these options: the shared body of the
+    synchronous ``*_file`` forms of the judge-side workflows."""
+
+    async def run() -> Any:
+        async with open_pool(
+            judge_model=judge_model,
+            base_urls=base_urls,
+            api_key=api_key,
+            concurrency=concurrency,
+            cache=cache,
+            use_cache=use_cache,
+        ) as pool:
+            return await work(pool)
+
+    return asyncio.run(run())
+
+
 def provenance(pool: JudgePool, prompt: Prompt, **settings: Any) -> dict[str, Any]:
     """What produced a record: judge model, base URLs without credentials, prompt version, sampling settings and the
     package version."""

@@ -17,7 +17,6 @@ missing cannot be scored by R-Align's two-way protocol and are reported as bad r
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -349,20 +348,17 @@ def metarm_file(
     **options: Any,
 ) -> RunSummary:
     """The synchronous form of :func:`run_metarm`: opens its own pool and event loop."""
-    from .judge_side import open_pool
+    from .judge_side import run_with_pool
 
-    async def run() -> RunSummary:
-        async with open_pool(
-            judge_model=judge_model,
-            base_urls=base_urls,
-            api_key=api_key,
-            concurrency=concurrency,
-            cache=cache,
-            use_cache=use_cache,
-        ) as pool:
-            return await run_metarm(input_path, output_path, pool=pool, model_name=model_name, **options)
-
-    return asyncio.run(run())
+    return run_with_pool(
+        lambda pool: run_metarm(input_path, output_path, pool=pool, model_name=model_name, **options),
+        judge_model=judge_model,
+        base_urls=base_urls,
+        api_key=api_key,
+        concurrency=concurrency,
+        cache=cache,
+        use_cache=use_cache,
+    )
 
 
 def golden_file(
@@ -378,20 +374,17 @@ def golden_file(
     **options: Any,
 ) -> RunSummary:
     """The synchronous form of :func:`write_golden`: opens its own pool and event loop."""
-    from .judge_side import open_pool
+    from .judge_side import run_with_pool
 
-    async def run() -> RunSummary:
-        async with open_pool(
-            judge_model=judge_model,
-            base_urls=base_urls,
-            api_key=api_key,
-            concurrency=concurrency,
-            cache=cache,
-            use_cache=use_cache,
-        ) as pool:
-            return await write_golden(input_path, output_path, pool=pool, **options)
-
-    return asyncio.run(run())
+    return run_with_pool(
+        lambda pool: write_golden(input_path, output_path, pool=pool, **options),
+        judge_model=judge_model,
+        base_urls=base_urls,
+        api_key=api_key,
+        concurrency=concurrency,
+        cache=cache,
+        use_cache=use_cache,
+    )
 
 
 __all__ = [

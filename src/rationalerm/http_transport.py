@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx2
 
-__all__ = ["FastHTTPTransport"]
+__all__ = ["FastHTTPTransport", "PreparedRequest"]
 
 _MAX_HEAD = 64 * 1024  # a response head larger than this is a protocol error, not something to buffer forever
 _NO_BODY_STATUS = (204, 304)
@@ -131,9 +131,14 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
     async def exchange(
-        self, data: bytes, read_timeout: float | None, write_timeout: float | None, request: httpx2.Request
+        self,
+        data: bytes,
+        read_timeout: float | None,
+        write_timeout: float | None,
+        request: httpx2.Request | None,
     ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes, bool]:
-        """Send one request; return (status, reason, headers, body, keep_alive)."""
+        """Send one request; return (status, reason, headers, body, keep_alive). Errors carry ``request`` when
+        one is given (a :class:`PreparedRequest` caller attaches its own when it needs one)."""
         assert self.transport is not None
         self._buffer.clear()
         self._head = None
@@ -171,7 +176,7 @@ class _Connection(asyncio.Protocol):
                 self._timer = None
         if isinstance(result, Exception):
             self.close()
-            if isinstance(result, httpx2.TimeoutException | httpx2.TransportError):
+            if request is not None and isinstance(result, httpx2.TransportError):
                 result.request = request
             raise result
         return result
@@ -343,6 +348,42 @@ class _Connection(asyncio.Protocol):
         waiter.set_result((status, reason, headers, body, keep_alive))
 
 
+def _serialize_head(request: httpx2.Request, *, drop_length: bool = False) -> tuple[bytes, bool]:
+    """The request line and headers, each line CRLF-terminated (no blank line yet, and no Transfer-Encoding:
+    bodies are sent whole); and whether a Content-Length header is among them (with ``drop_length``, it is left
+    out for the caller to add its own)."""
+    parts = [request.method.encode("ascii"), b" ", request.url.raw_path, b" HTTP/1.1\r\n"]
+    has_length = False
+    for name, value in request.headers.raw:
+        lower = name.lower()
+        if lower == b"transfer-encoding":
+            continue
+        if lower == b"content-length":
+            if drop_length:
+                continue
+            has_length = True
+        parts += (name, b": ", value, b"\r\n")
+    return b"".join(parts), has_length
+
+
+class PreparedRequest:
+    """A request head serialized once, to send many bodies with :meth:`FastHTTPTransport.send_prepared`.
+
+    Made from an ``httpx2.Request`` (a template: its URL, method, headers and timeout extension); the template's
+    own ``Content-Length`` is left out, each body gets its own."""
+
+    __slots__ = ("head", "method", "origin", "timeouts")
+
+    def __init__(self, template: httpx2.Request):
+        url = template.url
+        if url.scheme != "http":
+            raise ValueError("a prepared request is for plain http:// only")
+        self.head, _ = _serialize_head(template, drop_length=True)
+        self.method = template.method
+        self.origin = ("http", url.host, url.port or 80)
+        self.timeouts: dict[str, Any] = dict(template.extensions.get("timeout") or {})
+
+
 class FastHTTPTransport(httpx2.AsyncBaseTransport):
     """httpx2 transport: asyncio HTTP/1.1 keep-alive for ``http://``, ``fallback`` for every other scheme.
 
@@ -371,7 +412,7 @@ class FastHTTPTransport(httpx2.AsyncBaseTransport):
     # -- connections -----------------------------------------------------------------------------------------
 
     async def _connect(
-        self, origin: tuple[str, str, int], timeout: float | None, request: httpx2.Request
+        self, origin: tuple[str, str, int], timeout: float | None, request: httpx2.Request | None
     ) -> _Connection:
         loop = asyncio.get_running_loop()
         _, host, port = origin
@@ -416,6 +457,47 @@ class FastHTTPTransport(httpx2.AsyncBaseTransport):
             connection.idle_since = time.monotonic()
         idle.append(connection)
 
+    # -- sending ---------------------------------------------------------------------------------------------
+
+    async def send_prepared(
+        self, prepared: PreparedRequest, body: bytes, request: httpx2.Request | None = None
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
+        """Send ``body`` with a head serialized once; return (status, reason, headers, body) as received.
+
+        The lean path of :class:`~rationalerm.llm.JudgePool`: no ``httpx2.Request`` or ``httpx2.Response`` is
+        made per request. Errors are the httpx2 exceptions :meth:`handle_async_request` raises, with ``request``
+        attached only when one is given. The body is returned as the server sent it: a ``Content-Encoding`` is
+        not undone here (the caller hands such a response to ``httpx2.Response``, which decodes it)."""
+        if self._closed:
+            raise RuntimeError("the transport is closed")
+        data = b"".join((prepared.head, b"Content-Length: ", str(len(body)).encode("ascii"), b"\r\n\r\n", body))
+        return await self._exchange(prepared.origin, data, prepared.method, prepared.timeouts, request)
+
+    async def _exchange(
+        self,
+        origin: tuple[str, str, int],
+        data: bytes,
+        method: str,
+        timeouts: dict[str, Any],
+        request: httpx2.Request | None,
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
+        connection = self._checkout(origin)
+        if connection is None:
+            connection = await self._connect(origin, timeouts.get("connect"), request)
+        connection.request_is_head = method == "HEAD"
+        self._active.add(connection)
+        try:
+            status, reason, headers, content, keep_alive = await connection.exchange(
+                data, timeouts.get("read"), timeouts.get("write"), request
+            )
+        finally:
+            self._active.discard(connection)
+        if keep_alive:
+            self._checkin(connection)
+        else:
+            connection.close()
+        return status, reason, headers, content
+
     # -- httpx2 transport API --------------------------------------------------------------------------------
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -424,44 +506,18 @@ class FastHTTPTransport(httpx2.AsyncBaseTransport):
             return await self._fallback_transport().handle_async_request(request)
         if self._closed:
             raise RuntimeError("the transport is closed")
-        port = url.port or 80
-        origin = ("http", url.host, port)
-        timeouts = request.extensions.get("timeout") or {}
-        read_timeout = timeouts.get("read")
-        write_timeout = timeouts.get("write")
-
         body = await request.aread()
         method = request.method
-        target = url.raw_path  # path and query, already percent-encoded
-        parts = [method.encode("ascii"), b" ", target, b" HTTP/1.1\r\n"]
-        has_length = False
-        for name, value in request.headers.raw:
-            lower = name.lower()
-            if lower == b"transfer-encoding":
-                continue  # the body is sent whole, with a Content-Length
-            if lower == b"content-length":
-                has_length = True
-            parts += (name, b": ", value, b"\r\n")
+        head, has_length = _serialize_head(request)
         if not has_length and (body or method not in ("GET", "HEAD", "DELETE", "OPTIONS")):
-            parts += (b"Content-Length: ", str(len(body)).encode("ascii"), b"\r\n")
-        parts += (b"\r\n", body)
-        data = b"".join(parts)
-
-        connection = self._checkout(origin)
-        if connection is None:
-            connection = await self._connect(origin, timeouts.get("connect"), request)
-        connection.request_is_head = method == "HEAD"
-        self._active.add(connection)
-        try:
-            status, reason, headers, content, keep_alive = await connection.exchange(
-                data, read_timeout, write_timeout, request
-            )
-        finally:
-            self._active.discard(connection)
-        if keep_alive:
-            self._checkin(connection)
-        else:
-            connection.close()
+            head += b"Content-Length: " + str(len(body)).encode("ascii") + b"\r\n"
+        status, reason, headers, content = await self._exchange(
+            ("http", url.host, url.port or 80),
+            b"".join((head, b"\r\n", body)),
+            method,
+            request.extensions.get("timeout") or {},
+            request,
+        )
         return httpx2.Response(
             status_code=status,
             headers=headers,

@@ -38,8 +38,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 import openai
+from openai._models import FinalRequestOptions
 
-from .http_transport import FastHTTPTransport
+from .http_transport import FastHTTPTransport, PreparedRequest
 from .parse import ParseFailure
 
 logger = logging.getLogger(__name__)
@@ -342,21 +343,80 @@ _NO_TELEMETRY_HEADERS: dict[str, Any] = {
 
 
 class _LeanAsyncOpenAI(openai.AsyncOpenAI):
-    """The SDK client, with the request URL (base URL + path, parsed twice per request by the SDK) memoised.
-    ``httpx2.URL`` is immutable, so handing out the same object is safe; a new ``base_url`` clears the memo."""
+    """The SDK client for plain-http endpoints, with the per-request work that never changes done once.
 
-    _url_memo: dict[str, Any]
-    _url_memo_base: Any = None
+    The pool sends every request with the same method, path, headers and timeout; only the body differs. Through
+    ``post()`` the SDK validates its options (a pydantic model), merges and checks the headers, parses the URL,
+    assembles an ``httpx2.Request``, passes it down four layers of auth and redirect handling and wraps the answer
+    in an ``httpx2.Response``, all anew for each request: over half of the client CPU of a judge request.
+    :meth:`post_json` builds the first request of each shape with the SDK's own pipeline (``_prepare_options``,
+    ``_build_request``, ``_prepare_request``) and keeps its serialized head, so every request sends exactly the
+    head the SDK built, with its own body, straight through :class:`FastHTTPTransport`. Failures become the SDK's
+    own exceptions, made the way ``request()`` makes them: ``APITimeoutError``, ``APIConnectionError``, and the
+    ``APIStatusError`` subclasses of ``_make_status_error_from_response``. A change of API key, base URL or
+    headers makes a new template.
+    """
 
-    def _prepare_url(self, url: str) -> httpx2.URL:
-        base = self._base_url
-        if self._url_memo_base is not base:
-            self._url_memo = {}
-            self._url_memo_base = base
-        prepared = self._url_memo.get(url)
-        if prepared is None:
-            prepared = self._url_memo[url] = super()._prepare_url(url)
-        return prepared
+    def __init__(self, *, transport: FastHTTPTransport, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._lean_transport = transport
+        self._templates: dict[tuple[Any, ...], tuple[httpx2.Request, PreparedRequest]] = {}
+
+    async def _template(
+        self, path: str, headers: Mapping[str, Any], timeout: float
+    ) -> tuple[httpx2.Request, PreparedRequest]:
+        key = (path, tuple(headers.items()), timeout, self.api_key, str(self._base_url))
+        template = self._templates.get(key)
+        if template is None:
+            if len(self._templates) >= 16:
+                self._templates.clear()
+            options = FinalRequestOptions.construct(
+                method="post", url=path, content=b"", headers=dict(headers), timeout=timeout
+            )
+            options = await self._prepare_options(options)
+            built = self._build_request(options)
+            await self._prepare_request(built)
+            template = self._templates[key] = (built, PreparedRequest(built))
+        return template
+
+    async def post_json(self, path: str, content: bytes, *, headers: Mapping[str, Any], timeout: float) -> bytes:
+        """POST ``content`` (an encoded JSON body) to ``path``; the response body, or the SDK's exception."""
+        template, prepared = await self._template(path, headers, timeout)
+        try:
+            status, reason, raw_headers, body = await self._lean_transport.send_prepared(prepared, content)
+        except httpx2.TimeoutException as exc:
+            raise openai.APITimeoutError(request=_with_body(template, content)) from exc
+        except Exception as exc:
+            raise openai.APIConnectionError(request=_with_body(template, content)) from exc
+        if status < 400 and not _has_content_encoding(raw_headers):
+            return body
+        # The rare cases go through httpx2.Response: an error for the SDK to describe, or a body to decode.
+        response = httpx2.Response(
+            status_code=status,
+            headers=raw_headers,
+            content=body,
+            request=_with_body(template, content),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+        )
+        if status >= 400:
+            raise self._make_status_error_from_response(response)
+        return response.content
+
+
+def _with_body(template: httpx2.Request, content: bytes) -> httpx2.Request:
+    """The request as sent (for an SDK exception, which keeps it): the template's head with this body."""
+    headers = template.headers.copy()
+    headers.pop("content-length", None)
+    return httpx2.Request(
+        template.method, template.url, headers=headers, content=content, extensions=template.extensions
+    )
+
+
+def _has_content_encoding(headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name.lower() == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+            return True
+    return False
 
 
 class _Slots:
@@ -461,11 +521,11 @@ class JudgePool:
         request and response, so several small pools per endpoint keep the CPU per request flat.
         """
         if urlsplit(url).scheme == "http":
-            http_client = openai.DefaultAsyncHttpxClient(
-                transport=FastHTTPTransport(max_keepalive=concurrency + 8), timeout=timeout
-            )
+            transport = FastHTTPTransport(max_keepalive=concurrency + 8)
+            http_client = openai.DefaultAsyncHttpxClient(transport=transport, timeout=timeout)
             return [
                 _LeanAsyncOpenAI(
+                    transport=transport,
                     api_key=key,
                     base_url=url,
                     max_retries=0,
@@ -695,10 +755,17 @@ class JudgePool:
                 self.stats.in_flight += 1
                 self.stats.requests += 1
                 try:
-                    response = await endpoint.client().post(
-                        _CHAT_PATH, cast_to=httpx2.Response, content=content, options=options
-                    )
-                    body = _json_body(response)
+                    client = endpoint.client()
+                    if isinstance(client, _LeanAsyncOpenAI):
+                        raw = await client.post_json(
+                            _CHAT_PATH, content, headers=_JSON_HEADERS, timeout=self.timeout
+                        )
+                    else:
+                        response = await client.post(
+                            _CHAT_PATH, cast_to=httpx2.Response, content=content, options=options
+                        )
+                        raw = response.content
+                    body = _json_body(raw)
                     if body is None:
                         reason, detail, retryable = (
                             BAD_RESPONSE,
@@ -788,9 +855,9 @@ class JudgePool:
 # Response helpers
 
 
-def _json_body(response: httpx2.Response) -> dict[str, Any] | None:
+def _json_body(content: bytes) -> dict[str, Any] | None:
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except ValueError:
         return None
     return body if isinstance(body, dict) else None

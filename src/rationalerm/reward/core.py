@@ -63,6 +63,7 @@ class RewardSample:
     response2: str = ""
     golden: str | None = None
     id: str = ""
+    _fingerprint: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.human_label not in (0, 1, 2):
@@ -104,7 +105,10 @@ class RewardSample:
         return Material.of([*texts, self.response1, self.response2])
 
     def fingerprint(self) -> str:
-        """A content hash: equal samples share cache entries whatever their ids."""
+        """A content hash: equal samples share cache entries whatever their ids. Computed once per sample (the
+        scorer asks for it for every rollout of the sample)."""
+        if self._fingerprint is not None:
+            return self._fingerprint
         payload = json.dumps(
             [
                 self.human_checklist,
@@ -118,7 +122,9 @@ class RewardSample:
             ensure_ascii=False,
             default=str,
         )
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+        object.__setattr__(self, "_fingerprint", digest)  # frozen: set once, a cache and not a field
+        return digest
 
 
 def _as_list(value: Any) -> list[Any]:

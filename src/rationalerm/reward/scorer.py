@@ -6,9 +6,10 @@ Throughput matters because the reward sits inside the rollout loop. So, per batc
   batches (GRPO samples the same prompt many times; short answers repeat);
 * the rationale score is only computed where it can change the reward (hybrid kind, correct verdict, at least one
   reason that survived the guards) unless ``match_all`` asks for it for logging;
-* every remaining (human list, reason list) pair, deduplicated, goes to the matcher in **one** ``match`` call, so the
-  local matcher embeds each new string once for the whole batch and the LLM matcher runs all requests concurrently
-  under its pool's limit;
+* every remaining (human list, reason list) pair, deduplicated, goes to the matcher: to a local matcher in **one**
+  ``match`` call, so it embeds each new string once for the whole batch; to an LLM matcher in small parts as the
+  batch is screened, so requests are in flight while the rest is parsed, all under its pool's limit (a pair is
+  still sent once per batch);
 * R-Align MetaRM calls run concurrently, only for label-correct completions (the R-Align protocol).
 """
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..llm import JudgePool
-from ..matchers import Matcher, MatchRequest
+from ..matchers import Matcher, MatchOutcome, MatchRequest
 from ..metrics import paper_metrics
 from ..parse import ParseFailure
 from ..records import Match, Matching, RecordError
@@ -42,6 +43,8 @@ from .core import (
 from .guards import Material, ScreenedReasons
 
 POLICY_NAME = "policy"  # the model name under which a completion is handed to the MetaRM workflow
+# Completions screened between two looks at the event loop when the matcher waits on a server (see _pipeline_chunk).
+PIPELINE_PART = 16
 
 
 @dataclass(slots=True)
@@ -138,6 +141,7 @@ class RewardScorer:
         keys = list(todo)
         step = self._pipeline_chunk() or len(keys)
         matching: list[asyncio.Task[None]] = []
+        shared: dict[str, asyncio.Future[MatchOutcome]] = {}
         for start in range(0, len(keys), step):
             part = {key: todo[key] for key in keys[start : start + step]}
             for key, (text, sample) in part.items():
@@ -147,8 +151,13 @@ class RewardScorer:
                     material = materials[fingerprint] = sample.material()
                 parsed[key] = read_completion(text, sample, self.config, material)
                 results[key] = base_result(self.config, parsed[key], sample)
-            matching.append(asyncio.create_task(self._rationale(part, parsed, results)))
-            await asyncio.sleep(0)  # this part's requests go out while the next part is parsed and screened
+            matching.append(asyncio.create_task(self._rationale(part, parsed, results, shared)))
+            if start + step < len(keys):
+                # Let the event loop send this part's requests (one turn starts the task, the next its requests)
+                # and read the answers that came in, before the next part is parsed: screening holds the loop,
+                # and an answer left unread is an idle request slot.
+                await asyncio.sleep(0)
+                await asyncio.sleep(0)
         await asyncio.gather(*matching, self._metarm(todo, results))
         for key, result in results.items():
             if result.valid:
@@ -156,12 +165,16 @@ class RewardScorer:
         return results
 
     def _pipeline_chunk(self) -> int | None:
-        """Completions per matcher call. A matcher that waits on a server (it has a request ``pool``) gets one call
-        per ``concurrency`` completions, so requests are in flight while the rest of the batch is still parsed; a
-        local matcher gets the whole batch in one call, where batching the encoder is what counts."""
+        """Completions per matcher call. A matcher that waits on a server (it has a request ``pool``) gets small
+        calls (``PIPELINE_PART`` completions, at most its concurrency), so requests are in flight after the first
+        few completions are screened and answers are read between parts; a local matcher gets the whole batch in
+        one call, where batching the encoder is what counts. Identical requests of different parts are still sent
+        once (the parts share their requests in flight)."""
         pool = getattr(self.matcher, "pool", None)
         concurrency = getattr(pool, "concurrency", None)
-        return concurrency if isinstance(concurrency, int) and concurrency > 0 else None
+        if not isinstance(concurrency, int) or concurrency <= 0:
+            return None
+        return max(1, min(concurrency, PIPELINE_PART))
 
     def _needs_rationale(self, result: RewardResult, screened: ScreenedReasons | None) -> bool:
         if result.status != OK or screened is None:
@@ -175,8 +188,13 @@ class RewardScorer:
         todo: dict[str, tuple[str, RewardSample]],
         parsed: dict[str, ParsedCompletion],
         results: dict[str, RewardResult],
+        shared: dict[str, asyncio.Future[MatchOutcome]] | None = None,
     ) -> None:
+        """Match the reasons of ``todo`` that can change their reward. ``shared`` holds the requests already sent by
+        other parts of the batch (request key -> outcome): those are awaited, not sent again."""
+        shared = {} if shared is None else shared
         requests: dict[str, MatchRequest] = {}
+        waits: dict[str, asyncio.Future[MatchOutcome]] = {}
         wanted: dict[str, str] = {}
         for key, (_, sample) in todo.items():
             screened = parsed[key].screened
@@ -188,15 +206,35 @@ class RewardScorer:
                 continue
             request_key = _request_key(sample.human_checklist, screened.kept)
             wanted[key] = request_key
-            if request_key not in requests:
+            if request_key in requests or request_key in waits:
+                continue
+            if request_key in shared:
+                waits[request_key] = shared[request_key]
+            else:
                 requests[request_key] = MatchRequest(request_key, sample.human_checklist, screened.kept)
-        if not requests:
+        if not wanted:
             return
-        assert self.matcher is not None
-        self.stats.matcher_calls += 1
-        self.stats.match_requests += len(requests)
-        outcomes = await self.matcher.match(list(requests.values()))
-        by_key = dict(zip(requests, outcomes, strict=True))
+        by_key: dict[str, MatchOutcome] = {}
+        if requests:
+            assert self.matcher is not None
+            loop = asyncio.get_running_loop()
+            futures = {request_key: loop.create_future() for request_key in requests}
+            shared.update(futures)
+            self.stats.matcher_calls += 1
+            self.stats.match_requests += len(requests)
+            try:
+                outcomes = await self.matcher.match(list(requests.values()))
+            except BaseException as exc:
+                for future in futures.values():
+                    if not future.done():
+                        future.set_exception(exc)
+                        future.exception()  # retrieved here: the parts that wait on it re-raise it themselves
+                raise
+            by_key = dict(zip(requests, outcomes, strict=True))
+            for request_key, outcome in by_key.items():
+                futures[request_key].set_result(outcome)
+        for request_key, future in waits.items():
+            by_key[request_key] = await future
         for key, request_key in wanted.items():
             outcome = by_key[request_key]
             screened = parsed[key].screened

@@ -179,16 +179,23 @@ async def iter_judged(
     At most ``max_pending`` samples (default: 4 x the pool's concurrency) are in progress, so memory stays bounded
     for any input size while samples waiting out a back-off leave enough others to keep every request slot busy.
     """
-    limit = max_pending or 4 * matcher.pool.concurrency
+    concurrency = matcher.pool.concurrency
+    limit = max_pending or 4 * concurrency
     # Finished tasks arrive through a queue fed by done-callbacks: O(1) per sample. (``asyncio.wait`` on the
     # pending set would add and remove a callback on every pending task at every wake-up, O(limit) each time.)
     finished: asyncio.Queue[asyncio.Task[JudgedSample]] = asyncio.Queue()
     pending: set[asyncio.Task[JudgedSample]] = set()
     source = iter(samples)
     exhausted = False
+    # The first wake-up starts one sample per request slot; later ones add a few each until `limit` are pending.
+    # Starting all `limit` at once would render every prompt before the first answer is read, while the server
+    # waits for the connections to be set up: a stall of tens of ms at the start of every run.
+    burst = concurrency
     try:
         while True:
-            while not exhausted and len(pending) < limit:
+            started = 0
+            while not exhausted and len(pending) < limit and started < burst:
+                started += 1
                 sample = next(source, None)
                 if sample is None:
                     exhausted = True
@@ -198,6 +205,7 @@ async def iter_judged(
                 )
                 task.add_done_callback(finished.put_nowait)
                 pending.add(task)
+            burst = 4
             if not pending:
                 return
             task = await finished.get()

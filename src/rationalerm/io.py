@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import jsonfast
+
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
@@ -65,7 +67,7 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, An
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = jsonfast.loads(line)
             except json.JSONDecodeError as exc:
                 yield (
                     number,
@@ -94,7 +96,8 @@ def read_jsonl(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list
 
 
 def dumps_line(row: Any) -> str:
-    return json.dumps(row, ensure_ascii=False, default=_json_default) + "\n"
+    """One JSONL line: compact UTF-8 JSON (see :mod:`rationalerm.jsonfast`) and a newline."""
+    return jsonfast.dumps(row, default=_json_default) + "\n"
 
 
 def _json_default(value: Any) -> Any:
@@ -114,17 +117,22 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | Sequence[bytes | memoryview]) -> None:
     """Write to a temporary file in the same folder, fsync, then rename over ``path``.
 
-    The file gets the permissions a plain ``open`` would give (0666 less the umask), not mkstemp's private 0600.
+    ``data`` is the content, or a sequence of pieces written in order (gathered by ``os.writev`` where there is
+    one: no joined copy of a large file is made). The file gets the permissions a plain ``open`` would give (0666
+    less the umask), not mkstemp's private 0600.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes | bytearray | memoryview):
+                handle.write(data)
+            else:
+                _write_pieces(handle, data)
             handle.flush()
             os.fchmod(handle.fileno(), 0o666 & ~_umask())
             os.fsync(handle.fileno())
@@ -133,6 +141,29 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_IOV_MAX = 1024  # the POSIX minimum of pieces one writev takes
+
+
+def _write_pieces(handle: Any, pieces: Sequence[bytes | memoryview]) -> None:
+    writev = getattr(os, "writev", None)
+    if writev is None:  # Windows
+        for piece in pieces:
+            handle.write(piece)
+        return
+    handle.flush()
+    fd = handle.fileno()
+    for start in range(0, len(pieces), _IOV_MAX):
+        batch = list(pieces[start : start + _IOV_MAX])
+        while batch:
+            written = writev(fd, batch)
+            # A short write (a signal, a full pipe) is rare; go on from where it stopped.
+            while batch and written >= len(batch[0]):
+                written -= len(batch[0])
+                batch.pop(0)
+            if batch and written:
+                batch[0] = memoryview(batch[0])[written:]
 
 
 def _umask() -> int:
@@ -180,14 +211,17 @@ class JsonlAppender:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         repair_torn_tail(self.path)
-        self._handle = open(self.path, "a", encoding="utf-8")
+        self._handle = open(self.path, "ab")
         self._fsync = fsync
 
-    def write(self, row: Any) -> None:
-        self._handle.write(dumps_line(row))
+    def write(self, row: Any) -> int:
+        """Append ``row`` as one line; return the bytes written (the line's length, newline included)."""
+        line = jsonfast.dumps_bytes(row, default=_json_default) + b"\n"
+        self._handle.write(line)
         self._handle.flush()
         if self._fsync:
             os.fsync(self._handle.fileno())
+        return len(line)
 
     def close(self) -> None:
         if not self._handle.closed:

@@ -40,6 +40,7 @@ import httpx2
 import openai
 from openai._models import FinalRequestOptions
 
+from . import jsonfast
 from .http_transport import FastHTTPTransport, PreparedRequest
 from .parse import ParseFailure
 
@@ -740,7 +741,7 @@ class JudgePool:
         payload.update(payload.pop("extra_body", None) or {})
         # Serialized once for all attempts. The SDK's typed `chat.completions.create` would re-validate and
         # re-encode the body on every call, the largest client CPU cost per request after the HTTP stack.
-        content = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        content = jsonfast.dumps_bytes(payload)
         options: Any = {"timeout": self.timeout, "headers": _JSON_HEADERS}
         while True:
             attempt += 1
@@ -857,7 +858,7 @@ class JudgePool:
 
 def _json_body(content: bytes) -> dict[str, Any] | None:
     try:
-        body = json.loads(content)
+        body = jsonfast.loads(content)
     except ValueError:
         return None
     return body if isinstance(body, dict) else None

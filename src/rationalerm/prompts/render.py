@@ -82,21 +82,46 @@ def render_metajudge(prompt: Prompt, human: Sequence[object], model: Sequence[ob
         "human_items": render_item_list(human, "R") or "(none)",
         "model_items": render_item_list(model, "S") or "(none)",
     }
-    template = prompt.text
-    text = fill_template(template, values, prompt.name)
-    cut = template.find("{{model_items}}")
-    prefix = fill_template(template[:cut], values, prompt.name) if cut >= 0 else text
+    literals, names = _segments(prompt.text)
+    parts = _fill_parts(literals, names, values, prompt.name)
+    text = "".join(parts)
+    if "model_items" in names:
+        # parts alternate literal, value, literal, ...: everything before the first model list is the prefix
+        prefix = "".join(parts[: 2 * names.index("model_items") + 1])
+    else:
+        prefix = text
     return RenderedPrompt(text=text, prefix=prefix, n_human=len(human), n_model=len(model))
 
 
 def fill_template(template: str, values: Mapping[str, str], name: str = "template") -> str:
     """Replace every ``{{key}}`` in one pass, so text inside a value is never itself read as a placeholder. An
     unknown placeholder is a KeyError naming the template: a silent blank would change every answer untraceably."""
+    literals, names = _segments(template)
+    return "".join(_fill_parts(literals, names, values, name))
 
-    def fill(match: re.Match[str]) -> str:
-        key = match.group(1)
+
+@functools.lru_cache(maxsize=256)
+def _segments(template: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A template split once into its literal runs and the placeholder names between them
+    (``len(literals) == len(names) + 1``): filling is then a join, not a regex pass per prompt."""
+    literals: list[str] = []
+    names: list[str] = []
+    at = 0
+    for match in _PLACEHOLDER_RE.finditer(template):
+        literals.append(template[at : match.start()])
+        names.append(match.group(1))
+        at = match.end()
+    literals.append(template[at:])
+    return tuple(literals), tuple(names)
+
+
+def _fill_parts(
+    literals: Sequence[str], names: Sequence[str], values: Mapping[str, str], name: str
+) -> list[str]:
+    parts = [literals[0]]
+    for key, literal in zip(names, literals[1:], strict=True):
         if key not in values:
             raise KeyError(f"prompt {name!r} has a placeholder {{{{{key}}}}} with no value")
-        return values[key]
-
-    return _PLACEHOLDER_RE.sub(fill, template)
+        parts.append(values[key])
+        parts.append(literal)
+    return parts

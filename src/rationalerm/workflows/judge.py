@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import jsonfast
 from ..io import (
     InputError,
     JsonlAppender,
@@ -337,7 +338,8 @@ def _prepare_output(path: Path, model: str, provenance: Mapping[str, Any], resum
     return {sample_id for (_, sample_id) in index}
 
 
-_BLOCK_MARK = '"rationalerm": {"sample_id": '
+# How a record's ``rationalerm`` block starts: compact (this version's writer) and spaced (earlier versions).
+_BLOCK_MARKS = ('"rationalerm":{"sample_id":', '"rationalerm": {"sample_id": ')
 _decoder = json.JSONDecoder()
 
 
@@ -345,20 +347,24 @@ def _line_key(line: str) -> tuple[str, str] | RowProblem | None:
     """The (model, sample id) of one output line, None for another kind of row, a RowProblem if it is no JSON object.
 
     Records written by :func:`judge_file` end with their ``rationalerm`` block, and the exact text
-    ``"rationalerm": {"sample_id": `` can only be structure (a quote inside a JSON string is escaped), so the last
+    ``"rationalerm":{"sample_id":`` can only be structure (a quote inside a JSON string is escaped), so the last
     occurrence is the top-level block when the line ends right after it: only that block (about a fifth of the
     line) is decoded. Other lines are decoded whole.
     """
-    at = line.rfind(_BLOCK_MARK)
-    if at > 0 and line.startswith("{"):
-        try:
-            block, end = _decoder.raw_decode(line, at + len('"rationalerm": '))
-        except ValueError:
-            block, end = None, 0
-        if isinstance(block, dict) and line[end:].strip() == "}":
-            return _record_key({"rationalerm": block})
+    if line.startswith("{"):
+        for mark in _BLOCK_MARKS:
+            at = line.rfind(mark)
+            if at <= 0:
+                continue
+            try:
+                block, end = _decoder.raw_decode(line, at + mark.index("{"))
+            except ValueError:
+                break
+            if isinstance(block, dict) and line[end:].strip() == "}":
+                return _record_key({"rationalerm": block})
+            break
     try:
-        row = json.loads(line)
+        row = jsonfast.loads(line)
     except ValueError:
         return RowProblem("", 0, None, "not valid JSON")
     if not isinstance(row, dict):
@@ -366,26 +372,39 @@ def _line_key(line: str) -> tuple[str, str] | RowProblem | None:
     return _record_key(row)
 
 
-def _compact(path: Path, model: str, order: list[str], appended: tuple[int, list[str]] | None = None) -> None:
+def _compact(
+    path: Path, model: str, order: list[str], appended: tuple[int, list[tuple[str, int]]] | None = None
+) -> None:
     """Rewrite ``path`` atomically: this model's records in input order, then everything else as it was.
 
-    Lines are moved as they are (each was written by :func:`~rationalerm.io.dumps_line`), never re-encoded, and
-    only their keys are decoded. ``appended`` is ``(offset, sample ids)`` when this run appended one line per id,
-    in that order, from byte ``offset`` on: those lines need no decoding at all. Lines that are not JSON objects
-    are dropped, as before.
+    Lines are moved as they are (each was written whole by :class:`~rationalerm.io.JsonlAppender`), never
+    re-encoded, and only their keys are decoded. ``appended`` is ``(offset, [(sample id, line length)...])`` when
+    this run appended those lines, in that order, from byte ``offset`` on: they need no decoding and no splitting,
+    and go to the new file as slices of the old one (no copy of a file of many MB is joined in memory). Lines that
+    are not JSON objects are dropped, as before.
     """
     if not path.exists():
         return
     data = path.read_bytes()
-    mine: dict[str, bytes] = {}
-    others: list[bytes] = []
-    head, tail_ids = data, None
+    view = memoryview(data)
+    mine: dict[str, bytes | memoryview] = {}
+    others: list[bytes | memoryview] = []
+    head, tail = data, None
     if appended is not None:
-        offset, ids = appended
-        tail = data[offset:].split(b"\n")
+        offset, lines = appended
         if 0 <= offset <= len(data) and (offset == 0 or data[offset - 1 : offset] == b"\n"):
-            if tail[-1] == b"" and len(tail) - 1 == len(ids):
-                head, tail_ids = data[:offset], list(zip(ids, tail[:-1], strict=False))
+            tail, at = [], offset
+            for sample_id, length in lines:
+                end = at + length
+                if length <= 0 or end > len(data) or data[end - 1] != 0x0A:
+                    tail = None  # not what this run wrote: read every line instead
+                    break
+                tail.append((sample_id, view[at:end]))
+                at = end
+            if tail is not None and at == len(data):
+                head = data[:offset]
+            else:
+                tail = None
     for raw in head.split(b"\n"):
         if not raw.strip():
             continue
@@ -393,15 +412,15 @@ def _compact(path: Path, model: str, order: list[str], appended: tuple[int, list
         if isinstance(key, RowProblem):
             continue
         if key is not None and key[0] == model:
-            mine[key[1]] = raw
+            mine[key[1]] = raw + b"\n"
         else:
-            others.append(raw)
-    for sample_id, raw in tail_ids or ():
-        mine[sample_id] = raw
-    lines = [mine.pop(sample_id) for sample_id in order if sample_id in mine]
-    lines.extend(mine.values())
-    lines.extend(others)
-    atomic_write_bytes(path, b"\n".join(lines) + b"\n" if lines else b"")
+            others.append(raw + b"\n")
+    for sample_id, line in tail or ():
+        mine[sample_id] = line
+    pieces = [mine.pop(sample_id) for sample_id in order if sample_id in mine]
+    pieces.extend(mine.values())
+    pieces.extend(others)
+    atomic_write_bytes(path, pieces)
 
 
 def count_rows(path: str | os.PathLike[str]) -> int:
@@ -489,14 +508,13 @@ async def judge_file(
 
     if on_start is not None:
         on_start(count_rows(source), len(done_ids))
-    written: list[str] = []
+    written: list[tuple[str, int]] = []
     with JsonlAppender(target) as out:
         offset = target.stat().st_size  # after the appender cut any torn tail: this run's lines start here
         async for judged in iter_judged(
             samples(), model=model, matcher=matcher, max_model_items=max_model_items
         ):
-            out.write(judged.to_record(provenance))
-            written.append(judged.sample.id)
+            written.append((judged.sample.id, out.write(judged.to_record(provenance))))
             summary.judged += 1
             if judged.status == OK:
                 summary.ok += 1

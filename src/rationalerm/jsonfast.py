@@ -1,0 +1,58 @@
+"""JSON encoding and decoding on the hot paths (judge requests and answers, JSONL records), with orjson.
+
+orjson is several times faster than the standard library on the records a judge run writes (a few KB each, one per
+sample) and on the request bodies it sends. Where orjson refuses a value the standard library accepts, the standard
+library decides, so nothing that worked before fails now:
+
+* decoding: ``NaN``/``Infinity`` literals, integers beyond 64 bits and lone surrogate escapes are read by ``json``;
+  an invalid document raises ``json.JSONDecodeError`` with the standard message, line and column;
+* encoding: integers beyond 64 bits, and anything orjson cannot encode, go to ``json.dumps``. Output is compact
+  (no spaces after ``,`` and ``:``), UTF-8, non-ASCII characters as they are (``ensure_ascii=False``). Non-finite
+  floats become ``null`` (orjson) rather than the invalid ``NaN`` token.
+
+Without orjson installed (a platform with no wheel) both functions fall back to ``json`` whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; this keeps a platform without its wheel working
+    orjson = None  # type: ignore[assignment]
+
+__all__ = ["dumps", "dumps_bytes", "loads"]
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY if orjson is not None else 0
+
+
+def loads(data: str | bytes | bytearray) -> Any:
+    """``json.loads``, through orjson where it accepts the document."""
+    if orjson is not None:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass  # maybe NaN, a huge integer or a lone surrogate: json decides, and words the error if there is one
+    return json.loads(data)
+
+
+def dumps_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    """Compact UTF-8 JSON of ``value``; ``default`` converts what neither encoder knows (as in ``json.dumps``)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(value, default=default, option=_OPTIONS)
+        except TypeError:  # orjson.JSONEncodeError is one: a huge integer, a lone surrogate, ...: json decides
+            pass
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=default)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates cannot be UTF-8: escaped instead, so the JSON stays valid
+        return json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=default).encode("ascii")
+
+
+def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
+    """:func:`dumps_bytes` as text."""
+    return dumps_bytes(value, default).decode("utf-8")

@@ -470,7 +470,9 @@ class FastHTTPTransport(httpx2.AsyncBaseTransport):
         not undone here (the caller hands such a response to ``httpx2.Response``, which decodes it)."""
         if self._closed:
             raise RuntimeError("the transport is closed")
-        data = b"".join((prepared.head, b"Content-Length: ", str(len(body)).encode("ascii"), b"\r\n\r\n", body))
+        data = b"".join(
+            (prepared.head, b"Content-Length: ", str(len(body)).encode("ascii"), b"\r\n\r\n", body)
+        )
         return await self._exchange(prepared.origin, data, prepared.method, prepared.timeouts, request)
 
     async def _exchange(

@@ -380,7 +380,9 @@ class _LeanAsyncOpenAI(openai.AsyncOpenAI):
             template = self._templates[key] = (built, PreparedRequest(built))
         return template
 
-    async def post_json(self, path: str, content: bytes, *, headers: Mapping[str, Any], timeout: float) -> bytes:
+    async def post_json(
+        self, path: str, content: bytes, *, headers: Mapping[str, Any], timeout: float
+    ) -> bytes:
         """POST ``content`` (an encoded JSON body) to ``path``; the response body, or the SDK's exception."""
         template, prepared = await self._template(path, headers, timeout)
         try:

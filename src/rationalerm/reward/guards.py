@@ -143,9 +143,26 @@ class ScreenedReasons:
 # Every alternative of _INJECTION_RE contains one of these literals, so a reason with none of them cannot match: a
 # few substring searches (about 3 us a reason) spare most reasons the full pattern (about 18 us).
 _INJECTION_LITERALS = (
-    "ignore", "disregard", "forget", "override", "judge", "evaluator", "grader", "analyst", "you",
-    "instruction", "credit", "score", "mark", "match", "@", "result", "im_", "<", "#",
-)  # fmt: skip
+    "ignore",
+    "disregard",
+    "forget",
+    "override",
+    "judge",
+    "evaluator",
+    "grader",
+    "analyst",
+    "you",
+    "instruction",
+    "credit",
+    "score",
+    "mark",
+    "match",
+    "@",
+    "result",
+    "im_",
+    "<",
+    "#",
+)
 # The only non-ASCII characters that re.IGNORECASE matches to ASCII letters (checked over all of Unicode in the
 # tests): mapped before lowercasing, so the literal check never misses what the pattern would match.
 _IGNORECASE_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})

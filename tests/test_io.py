@@ -1,0 +1,135 @@
+"""JSON on the hot paths (orjson, with the standard library deciding what it refuses), atomic writes of pieces, the
+append-only JSONL writer and the judge output compaction that moves lines as slices."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rationalerm import jsonfast
+from rationalerm.io import JsonlAppender, atomic_write_bytes, dumps_line, iter_jsonl
+from rationalerm.io import RowProblem as IoRowProblem
+from rationalerm.workflows.judge import _compact, _line_key
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_dumps_and_loads_round_trip_like_the_standard_library(value) -> None:
+    encoded = jsonfast.dumps_bytes(value)
+    assert json.loads(encoded) == value  # valid JSON for any reader ...
+    assert jsonfast.loads(encoded) == value  # ... and read back the same
+    assert jsonfast.loads(json.dumps(value)) == value
+    assert b"\n" not in encoded  # one JSONL line
+
+
+def test_what_orjson_refuses_the_standard_library_decides() -> None:
+    assert jsonfast.loads(str(2**80)) == 2**80
+    assert math.isnan(jsonfast.loads('{"x": NaN}')["x"])
+    assert jsonfast.loads('"\\ud800"') == "\ud800"
+    assert jsonfast.loads(jsonfast.dumps_bytes({"big": 2**80})) == {"big": 2**80}
+    lone = jsonfast.dumps_bytes({"s": "a\ud800b"})  # a lone surrogate: escaped, still valid UTF-8 JSON
+    assert lone.decode("utf-8") and json.loads(lone) == {"s": "a\ud800b"}
+    with pytest.raises(json.JSONDecodeError) as caught:
+        jsonfast.loads('{"a": 1,, }')
+    assert caught.value.colno == 9  # the standard message and position
+
+
+def test_output_is_compact_utf8_and_numpy_and_defaults_work() -> None:
+    assert jsonfast.dumps({"a": [1, 2], "é": "ü"}) == '{"a":[1,2],"é":"ü"}'
+    assert jsonfast.dumps({1: "int key"}) == '{"1":"int key"}'
+    assert json.loads(jsonfast.dumps({"v": np.arange(3), "f": np.float64(0.5)})) == {"v": [0, 1, 2], "f": 0.5}
+    assert jsonfast.dumps({"p": Path("x/y")}, default=str) == '{"p":"x/y"}'
+    with pytest.raises(TypeError):
+        jsonfast.dumps({"s": {1, 2}})
+    assert dumps_line({"p": Path("a")}) == '{"p":"a"}\n'
+
+
+def test_atomic_write_of_pieces(tmp_path: Path) -> None:
+    pieces = [f"line {i}\n".encode() for i in range(3000)]  # more than one writev takes
+    data = b"".join(pieces)
+    view = memoryview(data)
+    target = tmp_path / "out.jsonl"
+    target.write_bytes(b"old content")
+    atomic_write_bytes(target, [view[0:7], *pieces[1:]])
+    assert target.read_bytes() == data
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    atomic_write_bytes(target, [])
+    assert target.read_bytes() == b""
+
+
+def test_appender_returns_the_bytes_it_wrote_and_repairs_a_torn_tail(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b'{"done": 1}\n{"torn": ')
+    with JsonlAppender(path) as out:
+        sizes = [out.write({"id": i, "text": "ü" * i}) for i in range(3)]
+    data = path.read_bytes()
+    assert len(data) == len(b'{"done": 1}\n') + sum(sizes)
+    rows = [row for _, row in iter_jsonl(path)]
+    assert rows == [{"done": 1}, {"id": 0, "text": ""}, {"id": 1, "text": "ü"}, {"id": 2, "text": "üü"}]
+    assert not any(isinstance(row, IoRowProblem) for row in rows)
+
+
+def _record(sample_id: str, model: str = "m", status: str = "ok") -> dict:
+    return {
+        "prompt": "p",
+        "samples": [],
+        "status": "success",
+        "metadata": {"id": sample_id, "note": '"rationalerm": {"sample_id": "fake"}'},
+        "rationalerm": {"sample_id": sample_id, "model": model, "status": status},
+    }
+
+
+def test_line_key_reads_compact_and_spaced_records() -> None:
+    compact = jsonfast.dumps(_record("s1"))
+    spaced = json.dumps(_record("s2"))  # as earlier versions wrote
+    assert _line_key(compact) == ("m", "s1")
+    assert _line_key(spaced) == ("m", "s2")
+    assert _line_key(json.dumps({"rationalerm": {"model": "m"}})) is None
+    assert isinstance(_line_key("[1, 2]"), IoRowProblem)
+
+
+def test_compaction_moves_lines_in_input_order(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    # an earlier run's lines (one of another model, one spaced), then this run's, in completion order
+    head = json.dumps(_record("s0")) + "\n" + jsonfast.dumps(_record("s9", model="other")) + "\n"
+    path.write_text(head, encoding="utf-8")
+    offset = path.stat().st_size
+    written = []
+    with JsonlAppender(path) as out:
+        for sample_id in ("s3", "s1", "s2"):
+            written.append((sample_id, out.write(_record(sample_id))))
+    before = {line for line in path.read_bytes().splitlines()}
+    _compact(path, "m", ["s0", "s1", "s2", "s3"], (offset, written))
+    lines = path.read_bytes().splitlines()
+    assert [_line_key(line.decode())[1] for line in lines] == ["s0", "s1", "s2", "s3", "s9"]
+    assert set(lines) == before  # moved as they were, not re-encoded
+
+
+def test_compaction_falls_back_to_reading_every_line_when_the_tail_is_not_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    with JsonlAppender(path) as out:
+        written = [(sid, out.write(_record(sid))) for sid in ("b", "a")]
+    with open(path, "ab") as handle:  # something else appended meanwhile
+        handle.write((jsonfast.dumps(_record("c")) + "\n").encode())
+    _compact(path, "m", ["a", "b", "c"], (0, written))
+    assert [_line_key(line)[1] for line in path.read_text(encoding="utf-8").splitlines()] == ["a", "b", "c"]
+    # wrong lengths are not trusted either
+    _compact(path, "m", ["c", "b", "a"], (0, [("c", 5), ("b", 7), ("a", os.path.getsize(path))]))
+    assert [_line_key(line)[1] for line in path.read_text(encoding="utf-8").splitlines()] == ["c", "b", "a"]

@@ -1,0 +1,156 @@
+"""The plain-http fast path of JudgePool: what it sends is what the SDK builds, and what fails fails as the SDK's own
+exceptions (over real HTTP against the scripted server)."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import socket
+
+import httpx2
+import openai
+import pytest
+
+from judge_server import JudgeServer, Reply, chat_reply, error_reply
+from rationalerm.llm import _CHAT_PATH, _JSON_HEADERS, JudgePool, _LeanAsyncOpenAI
+
+KEY = "sk-lean-SECRET-77aa01"
+BODY = json.dumps({"model": "judge-1", "messages": [{"role": "user", "content": "Say OK."}]}).encode()
+
+
+def lean_client(pool: JudgePool) -> _LeanAsyncOpenAI:
+    (client,) = pool._endpoints[0].clients
+    assert isinstance(client, _LeanAsyncOpenAI)
+    return client
+
+
+def test_lean_path_sends_exactly_the_head_the_sdk_builds(judge_server: JudgeServer) -> None:
+    judge_server.script = lambda request, n: chat_reply("OK")
+
+    async def go() -> None:
+        async with JudgePool("judge-1", judge_server.url, api_key=KEY, timeout=7.0) as pool:
+            client = lean_client(pool)
+            # the SDK's own, unmodified request path, with the same client ...
+            await client.post(
+                _CHAT_PATH,
+                cast_to=httpx2.Response,
+                content=BODY,
+                options={"timeout": 7.0, "headers": _JSON_HEADERS},
+            )
+            # ... and the fast path, twice (the second from the kept template)
+            await client.post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=7.0)
+            await client.post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=7.0)
+
+    asyncio.run(go())
+    sdk, first, second = judge_server.requests
+    assert sdk.path == first.path == second.path == "/v1/chat/completions"
+    assert first.headers == sdk.headers and second.headers == sdk.headers
+    assert first.body == second.body == sdk.body == json.loads(BODY)
+    assert sdk.headers["authorization"] == f"Bearer {KEY}"
+    assert sdk.headers["x-stainless-read-timeout"] == "7.0"
+    assert not any(name.startswith("x-stainless-lang") for name in sdk.headers)  # telemetry left out on http
+
+
+def test_template_follows_a_new_api_key(judge_server: JudgeServer) -> None:
+    judge_server.script = lambda request, n: chat_reply("OK")
+
+    async def go() -> None:
+        async with JudgePool("judge-1", judge_server.url, api_key=KEY) as pool:
+            client = lean_client(pool)
+            await client.post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=5.0)
+            client.api_key = "sk-rotated-key-0001"
+            await client.post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=5.0)
+
+    asyncio.run(go())
+    old, new = (r.headers["authorization"] for r in judge_server.requests)
+    assert old == f"Bearer {KEY}" and new == "Bearer sk-rotated-key-0001"
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, openai.BadRequestError),
+        (401, openai.AuthenticationError),
+        (404, openai.NotFoundError),
+        (429, openai.RateLimitError),
+        (500, openai.InternalServerError),
+    ],
+)
+def test_http_errors_are_the_sdk_exceptions(judge_server: JudgeServer, status: int, error: type) -> None:
+    judge_server.script = lambda request, n: error_reply(
+        status, "scripted failure", headers={"x-why": "test"}
+    )
+
+    async def go() -> BaseException:
+        async with JudgePool("judge-1", judge_server.url, api_key=KEY) as pool:
+            with pytest.raises(openai.APIStatusError) as caught:
+                await lean_client(pool).post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=5.0)
+            return caught.value
+
+    exc = asyncio.run(go())
+    assert type(exc) is error
+    assert exc.status_code == status
+    assert str(exc) == f"Error code: {status} - scripted failure"
+    assert exc.response.headers["x-why"] == "test"
+    assert exc.body == {"message": "scripted failure", "type": "test", "code": status}
+    assert exc.request.headers["authorization"] == f"Bearer {KEY}"
+    assert exc.request.content == BODY
+
+
+def test_timeouts_and_refused_connections_are_the_sdk_exceptions(judge_server: JudgeServer) -> None:
+    judge_server.script = lambda request, n: chat_reply("late", delay=1.0)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+
+    async def go() -> None:
+        async with JudgePool("judge-1", judge_server.url, api_key=KEY) as pool:
+            with pytest.raises(openai.APITimeoutError) as timeout:
+                await lean_client(pool).post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=0.2)
+            assert timeout.value.request.url.path == "/v1/chat/completions"
+        async with JudgePool("judge-1", f"http://127.0.0.1:{closed_port}/v1", api_key=KEY) as pool:
+            with pytest.raises(openai.APIConnectionError) as refused:
+                await lean_client(pool).post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=2.0)
+            assert not isinstance(refused.value, openai.APITimeoutError)
+            assert isinstance(refused.value.__cause__, httpx2.ConnectError)
+
+    asyncio.run(go())
+
+
+def test_compressed_answers_are_decoded(judge_server: JudgeServer) -> None:
+    def script(request, n):
+        answer = chat_reply("OK, compressed").body
+        return Reply(body=gzip.compress(json.dumps(answer).encode()), headers={"Content-Encoding": "gzip"})
+
+    judge_server.script = script
+
+    async def go():
+        async with JudgePool("judge-1", judge_server.url, api_key=KEY, cache=None) as pool:
+            return await pool.complete([{"role": "user", "content": "Say OK."}])
+
+    result = asyncio.run(go())
+    assert result.ok and result.text == "OK, compressed"
+
+
+def test_pool_failures_through_the_lean_path_keep_reasons_and_never_the_key(
+    judge_server: JudgeServer,
+) -> None:
+    judge_server.script = lambda request, n: error_reply(400, f"bad model; your key {KEY} is fine")
+
+    async def go():
+        async with JudgePool("judge-1", judge_server.url, api_key=KEY, cache=None) as pool:
+            return await pool.complete([{"role": "user", "content": "Say OK."}])
+
+    result = asyncio.run(go())
+    assert result.status == "error" and result.reason == "http_400" and result.attempts == 1
+    assert "Error code: 400 - bad model" in result.detail and KEY not in result.detail
+
+
+def test_https_endpoints_keep_the_sdk_default_stack() -> None:
+    pool = JudgePool("judge-1", "https://judge.example.invalid/v1", api_key=KEY, concurrency=16)
+    try:
+        clients = pool._endpoints[0].clients
+        assert clients and not any(isinstance(c, _LeanAsyncOpenAI) for c in clients)
+    finally:
+        asyncio.run(pool.aclose())

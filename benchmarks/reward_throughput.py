@@ -9,7 +9,9 @@ with the correct verdict (so every completion needs the matcher). ``--unique`` m
 
 * LLM matcher: the scripted judge (tests/judge_server.py) in its own process with ``--latency`` per reply (default
   100 ms, jittered +/- ``--jitter`` like a real server; ``--jitter 0`` makes every reply of a round arrive at once) at ``--concurrency`` (default 128). efficiency = ideal / actual, ideal = total latency the server spent /
-  concurrency (a perfectly packed schedule of exactly the requests it saw). Goal >= 0.9.
+  concurrency (a perfectly packed schedule of exactly the requests it saw). Goal >= 0.9. Also printed: what a
+  zero-cost client reaches on the same latency draws (``schedule_bound.py``), the ceiling of any client.
+  ``--screen-workers N`` parses and screens in N worker processes (``RewardScorer(screen_workers=N)``).
 * Local matcher: completions per second with ``--threads`` torch threads (default 2), model load excluded. Goal
   >= 200 /s on 2 cores. The distinct strings embedded are printed: they are the cost.
 * ``--attacks``: the adversarial suite on the demo rows with the local matcher: honest score, attack score with the
@@ -32,6 +34,9 @@ from pathlib import Path
 
 from rationalerm.reward import RewardConfig, RewardSample, RewardScorer
 from rationalerm.reward.adversarial import VERDICT_BOX, render_completion
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from schedule_bound import scripted_latencies, zero_cost_efficiency
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "tests" / "judge_server.py"
@@ -61,9 +66,16 @@ def workload(
     return completions, samples
 
 
+def _server_stats(url: str) -> dict:
+    with urllib.request.urlopen(url.rsplit("/v1", 1)[0] + "/stats", timeout=10) as response:
+        return json.loads(response.read())
+
+
 async def bench_llm(args: argparse.Namespace, completions: list[str], samples: list[RewardSample]) -> None:
     from rationalerm.llm import JudgePool
+    from rationalerm.matchers import MatchRequest
     from rationalerm.matchers.llm import LLMMatcher
+    from rationalerm.parse import parse_reasons
 
     proc = subprocess.Popen(
         [sys.executable, str(SERVER), "--latency", str(args.latency), "--jitter", str(args.jitter)],
@@ -73,27 +85,48 @@ async def bench_llm(args: argparse.Namespace, completions: list[str], samples: l
     )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
+    # The matcher alone, for comparison: the same judge requests without the reward layer (parsing, guards).
+    bare = [
+        MatchRequest(str(i), sample.human_checklist, parse_reasons(text))
+        for i, (text, sample) in enumerate(zip(completions, samples, strict=True))
+    ]
     try:
         pool = JudgePool("bench", [url], concurrency=args.concurrency, cache=None)
         async with LLMMatcher(pool) as matcher:
-            scorer = RewardScorer(RewardConfig(), matcher=matcher)
+            with RewardScorer(RewardConfig(), matcher=matcher, screen_workers=args.screen_workers) as scorer:
+                if args.screen_workers:
+                    await asyncio.sleep(3)  # let the workers start, as they do while the first rollouts run
+                before = _server_stats(url)
+                start, cpu = time.perf_counter(), time.process_time()
+                results = await scorer.score_batch(completions, samples)
+                wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            middle = _server_stats(url)
             start = time.perf_counter()
-            cpu = time.process_time()
-            results = await scorer.score_batch(completions, samples)
-            wall = time.perf_counter() - start
-            cpu = time.process_time() - cpu
-        with urllib.request.urlopen(url.rsplit("/v1", 1)[0] + "/stats", timeout=10) as response:
-            stats = json.loads(response.read())
+            await matcher.match(bare)
+            bare_wall = time.perf_counter() - start
+        after = _server_stats(url)
     finally:
         proc.stdin.close()  # type: ignore[union-attr]
         proc.wait(timeout=10)
-    served = stats.get("total_latency", stats.get("total_delay", 0.0))
-    ideal = served / args.concurrency
+
+    def figures(first: dict, last: dict, seconds: float) -> tuple[float, float]:
+        ideal = (last["total_delay"] - first["total_delay"]) / args.concurrency
+        latencies = scripted_latencies(last["requests"], args.latency, args.jitter)[first["requests"] :]
+        return ideal / seconds, zero_cost_efficiency(latencies, args.concurrency)
+
+    efficiency, bound = figures(before, middle, wall)
+    bare_efficiency, bare_bound = figures(middle, after, bare_wall)
     ok = sum(r.status == "ok" for r in results)
     print(
-        f"LLM matcher: {len(completions)} completions, {scorer.stats.match_requests} judge requests in "
-        f"{scorer.stats.matcher_calls} matcher call(s), {ok} ok; wall {wall:.2f} s, ideal {ideal:.2f} s, "
-        f"efficiency {ideal / wall:.3f} (goal 0.9); client CPU {cpu * 1000 / max(1, len(completions)):.2f} ms/completion"
+        f"LLM matcher ({args.screen_workers} screening workers): {len(completions)} completions, "
+        f"{scorer.stats.match_requests} judge requests in {scorer.stats.matcher_calls} matcher call(s), {ok} ok; "
+        f"wall {wall:.2f} s, efficiency {efficiency:.3f} (goal 0.9: {efficiency / 0.9:.2f}; "
+        f"zero-cost client {bound:.3f}: {efficiency / bound:.2f} of it); "
+        f"client CPU {cpu * 1000 / max(1, len(completions)):.2f} ms/completion"
+    )
+    print(
+        f"  the matcher alone on the same requests: efficiency {bare_efficiency:.3f} "
+        f"(zero-cost client {bare_bound:.3f}: {bare_efficiency / bare_bound:.2f} of it)"
     )
 
 
@@ -168,6 +201,7 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--screen-workers", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--attacks", action="store_true")
     args = parser.parse_args()

@@ -331,3 +331,49 @@ def test_llm_matcher_parts_share_requests_in_flight(judge_server: JudgeServer) -
     scores = {r.score for i, r in enumerate(results) if i != PIPELINE_PART}
     assert len(scores) == 1 and all(r.status == OK for r in results)
     assert results[PIPELINE_PART].score < next(iter(scores))
+
+
+def test_screening_workers_give_the_in_process_results_and_survive_losing_a_worker(
+    judge_server: JudgeServer,
+) -> None:
+    import os
+    import signal
+
+    from rationalerm.matchers.llm import LLMMatcher
+    from reward_helpers import metajudge_script
+
+    judge_server.script = metajudge_script(gullible=False)
+    rows = demo_rows()[:6]
+    samples = [RewardSample.from_row(row) for row in rows]
+    batch, batch_samples = [], []
+    for sample, row in zip(samples, rows, strict=True):
+        for judge in ("judge-grounded", "judge-mixed", "judge-surface"):
+            verdict = {1: "A>B", 2: "B>A", 0: "A=B"}[sample.human_label]
+            batch.append(render_completion(row[f"{judge}-checklist"], verdict, preamble=judge))
+            batch_samples.append(sample)
+    batch.append("no verdict at all")
+    batch_samples.append(samples[0])
+
+    async def score(workers: int, *, kill: bool = False):
+        async with LLMMatcher(JudgePool("judge", [judge_server.url], cache=None, concurrency=2)) as matcher:
+            with RewardScorer(RewardConfig(), matcher=matcher, screen_workers=workers) as scorer:
+                if kill:
+                    assert scorer._executor is not None
+                    await asyncio.sleep(0)
+                    for pid in list(scorer._executor._processes):  # a worker dies (OOM killer, ...)
+                        os.kill(pid, signal.SIGKILL)
+                    await asyncio.sleep(0.5)
+                results = await scorer.score_batch(batch, batch_samples)
+                again = await scorer.score_batch([*batch[:3], "changed " + batch[3]], batch_samples[:4])
+                return results, again, scorer._executor
+
+    inline, inline_again, _ = run(score(0))
+    pooled, pooled_again, executor = run(score(1))
+    assert executor is not None  # the workers did the screening
+    fields = ("score", "status", "reason", "verdict", "ap", "n_reasons", "generic", "copied", "injected")
+    as_tuples = lambda results: [tuple(getattr(r, f) for f in fields) for r in results]  # noqa: E731
+    assert as_tuples(pooled) == as_tuples(inline) and as_tuples(pooled_again) == as_tuples(inline_again)
+    assert inline[-1].status == PARSE_FAILED and any(r.score > 0 for r in inline)
+    survived, _, lost = run(score(1, kill=True))
+    assert lost is None  # the broken pool was dropped; screening went on in-process
+    assert as_tuples(survived) == as_tuples(inline)

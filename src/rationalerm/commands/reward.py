@@ -80,6 +80,12 @@ def serve_reward(
     concurrency: Annotated[int, typer.Option("--concurrency", help="Judge requests in flight.")] = 128,
     max_batch: Annotated[int, typer.Option("--max-batch", help="Samples scored together.")] = 256,
     max_pending: Annotated[int, typer.Option("--max-pending", help="Samples queued before 503.")] = 4096,
+    screen_workers: Annotated[
+        int,
+        typer.Option(
+            "--screen-workers", help="Processes that parse and screen completions (0 = in this process)."
+        ),
+    ] = 0,
 ) -> None:
     """Serve the reward over HTTP for OpenRLHF (--reward.remote_url http://HOST:PORT/get_reward)."""
     from ..integrations import ScorerSpec
@@ -95,6 +101,7 @@ def serve_reward(
                 "api_key": api_key,
                 "max_reasons": max_reasons,
                 "concurrency": concurrency,
+                "screen_workers": screen_workers,
             }
         )
         spec.reward_config()

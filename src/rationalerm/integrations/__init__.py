@@ -26,7 +26,9 @@ class ScorerSpec:
     ``matcher``: ``local`` (offline embeddings) or ``llm`` (the MetaJudge prompt on ``judge_model`` at
     ``base_urls``; ``$OPENAI_BASE_URL`` when empty). ``metarm_model`` / ``metarm_base_urls`` serve the R-Align
     MetaRM (default: the judge's). ``match_all`` computes the rationale score for logging even where it cannot
-    change the reward. ``max_reasons`` 0 means no cap.
+    change the reward. ``max_reasons`` 0 means no cap. ``screen_workers`` parses and screens completions in that
+    many worker processes while this one talks to the judge (worth it for batches of thousands on a machine with
+    cores to spare; 0, the default, screens in-process).
     """
 
     kind: str = "hybrid"
@@ -45,6 +47,7 @@ class ScorerSpec:
     max_reasons: int = 8
     threads: int | None = None
     cache_size: int = 65_536
+    screen_workers: int = 0
 
     @classmethod
     def from_kwargs(cls, values: Mapping[str, Any]) -> ScorerSpec:
@@ -134,7 +137,15 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
                     cache=None,
                 )
             )
-        yield RewardScorer(config, matcher=matcher, metarm=metarm, cache_size=spec.cache_size)
+        scorer = RewardScorer(
+            config,
+            matcher=matcher,
+            metarm=metarm,
+            cache_size=spec.cache_size,
+            screen_workers=spec.screen_workers,
+        )
+        stack.callback(scorer.close)
+        yield scorer
 
 
 __all__ = ["MatcherKind", "ScorerSpec", "make_local_matcher", "open_scorer"]

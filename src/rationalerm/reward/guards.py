@@ -209,31 +209,42 @@ class Material:
         return cls(shingles, " " + " | ".join(parts) + " ")
 
 
-def is_copied(text: str, material: Material, config: GuardConfig) -> bool:
+def is_copied(
+    text: str, material: Material, config: GuardConfig, *, words: Sequence[str] | None = None
+) -> bool:
     """Whether a reason is mostly text lifted from the material (word level, case and punctuation ignored): most of
     its words sit in word 4-grams found in the material and fewer than ``copy_min_own`` words are its own. A reason
     that quotes evidence and says something about it ("Response 1 writes `x and y`, which raises ValueError on a
-    Series") keeps enough words of its own to pass."""
-    words = _WORD_RE.findall(text.lower())
+    Series") keeps enough words of its own to pass. ``words``: the text's lowercased words, when already split."""
+    if words is None:
+        words = _WORD_RE.findall(text.lower())
     if len(words) < 3:
         return False
     if len(words) < config.copy_min_words:
         return f" {' '.join(words)} " in material.joined
-    covered = [False] * len(words)
+    shingles = material.shingles
+    covered_until = 0  # words[:covered_until] are known covered; a run of hits covers without re-marking
+    covered = 0
     for start in range(len(words) - 3):
-        if tuple(words[start : start + 4]) in material.shingles:
-            covered[start : start + 4] = [True] * 4
-    share = sum(covered) / len(words)
-    return share >= config.copy_share and len(words) - sum(covered) < config.copy_min_own
+        if tuple(words[start : start + 4]) in shingles:
+            end = start + 4
+            covered += end - max(start, covered_until)
+            covered_until = end
+    share = covered / len(words)
+    return share >= config.copy_share and len(words) - covered < config.copy_min_own
 
 
-def is_generic(text: str) -> bool:
+_SPECIFIC_MARK_RE = re.compile(r"[\d`\"“”=(){}\[\]<>]|'[^']+'")
+
+
+def is_generic(text: str, *, words: Sequence[str] | None = None) -> bool:
     """Whether a reason names nothing specific: no digit, quote or code mark, and fewer than two words outside
     :data:`GENERIC_WORDS`. The MetaJudge rubric scores a vague item 0 anyway; voiding it here keeps a judge's
-    leniency (or an embedding's surface similarity) from paying for it."""
-    if re.search(r"[\d`\"“”=(){}\[\]<>]|'[^']+'", text):
+    leniency (or an embedding's surface similarity) from paying for it. ``words``: the text's side-normalised
+    words in order (as :func:`screen_reasons` splits them), when already split."""
+    if _SPECIFIC_MARK_RE.search(text):
         return False
-    return sum(1 for word in _words(text) if word not in GENERIC_WORDS) < 2
+    return sum(1 for word in (_words(text) if words is None else words) if word not in GENERIC_WORDS) < 2
 
 
 def _is_duplicate(words: set[str], seen: list[set[str]], threshold: float) -> bool:
@@ -256,7 +267,8 @@ def screen_reasons(reasons: Sequence[str], material: Material, config: GuardConf
             ranked.append(None)
             continue
         clean = sanitize_item(reason)
-        words = set(_words(clean))
+        word_list = _words(clean)
+        words = set(word_list)
         if not words or (config.collapse_duplicates and _is_duplicate(words, seen, config.duplicate_jaccard)):
             duplicates += 1
             continue
@@ -265,7 +277,7 @@ def screen_reasons(reasons: Sequence[str], material: Material, config: GuardConf
             copied += 1
             ranked.append(None)
             continue
-        if config.block_generic and is_generic(clean):
+        if config.block_generic and is_generic(clean, words=word_list):
             generic += 1
             ranked.append(None)
             continue

@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import multiprocessing
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -41,6 +45,8 @@ from .core import (
     read_completion,
 )
 from .guards import Material, ScreenedReasons
+
+logger = logging.getLogger(__name__)
 
 POLICY_NAME = "policy"  # the model name under which a completion is handed to the MetaRM workflow
 # Completions screened between two looks at the event loop when the matcher waits on a server (see _pipeline_chunk).
@@ -76,6 +82,7 @@ class RewardScorer:
         metarm: JudgePool | None = None,
         metarm_settings: Any = None,
         cache_size: int = 65_536,
+        screen_workers: int = 0,
     ) -> None:
         self.config = config or RewardConfig()
         if (self.config.kind == "hybrid" or self.config.match_all) and matcher is None:
@@ -91,6 +98,30 @@ class RewardScorer:
         self.stats = ScorerStats()
         self._cache: OrderedDict[str, RewardResult] = OrderedDict()
         self._config_key = self.config.fingerprint()
+        if screen_workers < 0:
+            raise ValueError("screen_workers must be >= 0")
+        self.screen_workers = screen_workers
+        self._executor: ProcessPoolExecutor | None = None
+        if screen_workers:
+            # Spawned, not forked: trainers run threads, and a forked child of a threaded process can deadlock.
+            # The workers start (and import the package, about a second) now, while the first batch is rolled out.
+            self._executor = ProcessPoolExecutor(
+                screen_workers, mp_context=multiprocessing.get_context("spawn")
+            )
+            for _ in range(screen_workers):
+                self._executor.submit(_warm_worker)
+
+    def close(self) -> None:
+        """Stop the screening workers, if any (the scorer still works after, screening in-process)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> RewardScorer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- public ------------------------------------------------------------------------------------------------
 
@@ -140,19 +171,20 @@ class RewardScorer:
         results: dict[str, RewardResult] = {}
         keys = list(todo)
         step = self._pipeline_chunk() or len(keys)
+        parts = [keys[start : start + step] for start in range(0, len(keys), step)]
+        screening = self._screen_in_workers(parts, todo)
         matching: list[asyncio.Task[None]] = []
         shared: dict[str, asyncio.Future[MatchOutcome]] = {}
-        for start in range(0, len(keys), step):
-            part = {key: todo[key] for key in keys[start : start + step]}
-            for key, (text, sample) in part.items():
-                fingerprint = sample.fingerprint()
-                material = materials.get(fingerprint)
-                if material is None:
-                    material = materials[fingerprint] = sample.material()
-                parsed[key] = read_completion(text, sample, self.config, material)
-                results[key] = base_result(self.config, parsed[key], sample)
+        for index, part_keys in enumerate(parts):
+            part = {key: todo[key] for key in part_keys}
+            done = await self._screened(screening, index, part) if screening is not None else None
+            if done is None:
+                done = read_part(self.config, [(key, *part[key]) for key in part_keys], materials)
+            for key, parsed_one, result in done:
+                parsed[key] = parsed_one
+                results[key] = result
             matching.append(asyncio.create_task(self._rationale(part, parsed, results, shared)))
-            if start + step < len(keys):
+            if index + 1 < len(parts) and screening is None:
                 # Let the event loop send this part's requests (one turn starts the task, the next its requests)
                 # and read the answers that came in, before the next part is parsed: screening holds the loop,
                 # and an answer left unread is an idle request slot.
@@ -163,6 +195,40 @@ class RewardScorer:
             if result.valid:
                 self._remember(key, result)
         return results
+
+    def _screen_in_workers(
+        self, parts: list[list[str]], todo: dict[str, tuple[str, RewardSample]]
+    ) -> list[asyncio.Future[list[ScreenedItem]]] | None:
+        """Hand every part to the screening workers at once (they work through them while this process sends the
+        requests of the parts already back); None when there are no workers or a single part."""
+        if self._executor is None or len(parts) < 2:
+            return None
+        loop = asyncio.get_running_loop()
+        try:
+            return [
+                loop.run_in_executor(
+                    self._executor, screen_part, self.config, [(key, *todo[key]) for key in part]
+                )
+                for part in parts
+            ]
+        except (BrokenProcessPool, RuntimeError) as exc:  # broken, or shut down meanwhile
+            self._lose_workers(exc)
+            return None
+
+    async def _screened(
+        self, screening: list[asyncio.Future[list[ScreenedItem]]], index: int, part: dict[str, Any]
+    ) -> list[ScreenedItem] | None:
+        try:
+            return await screening[index]
+        except BrokenProcessPool as exc:
+            # A worker died (killed, out of memory): screen here from now on rather than lose the batch.
+            self._lose_workers(exc)
+            return None
+
+    def _lose_workers(self, exc: BaseException) -> None:
+        if self._executor is not None:
+            logger.warning("reward screening workers failed (%s); screening in-process from now on", exc)
+        self.close()
 
     def _pipeline_chunk(self) -> int | None:
         """Completions per matcher call. A matcher that waits on a server (it has a request ``pool``) gets small
@@ -323,6 +389,42 @@ class RewardScorer:
             self._cache.popitem(last=False)
 
 
+ScreenedItem = tuple[str, ParsedCompletion, RewardResult]
+
+
+def read_part(
+    config: RewardConfig, items: Sequence[tuple[str, str, RewardSample]], materials: dict[str, Material]
+) -> list[ScreenedItem]:
+    """Parse and screen ``(key, completion text, sample)`` items: each one's parsed completion and its result before
+    any judge. ``materials`` caches each sample's copy-guard index by fingerprint."""
+    out: list[ScreenedItem] = []
+    for key, text, sample in items:
+        fingerprint = sample.fingerprint()
+        material = materials.get(fingerprint)
+        if material is None:
+            material = materials[fingerprint] = sample.material()
+        parsed = read_completion(text, sample, config, material)
+        out.append((key, parsed, base_result(config, parsed, sample)))
+    return out
+
+
+# A screening worker's copy-guard indexes, by sample fingerprint: the rollouts of one prompt arrive in several parts.
+_WORKER_MATERIALS: OrderedDict[str, Material] = OrderedDict()
+_WORKER_MATERIALS_MAX = 4096
+
+
+def screen_part(config: RewardConfig, items: Sequence[tuple[str, str, RewardSample]]) -> list[ScreenedItem]:
+    """:func:`read_part` in a screening worker process (its material cache lives as long as the worker)."""
+    out = read_part(config, items, _WORKER_MATERIALS)
+    while len(_WORKER_MATERIALS) > _WORKER_MATERIALS_MAX:
+        _WORKER_MATERIALS.popitem(last=False)
+    return out
+
+
+def _warm_worker() -> None:
+    """Nothing: submitted once per worker so it starts (and imports this package) before the first batch."""
+
+
 def _request_key(human: Sequence[str], reasons: Sequence[str]) -> str:
     digest = hashlib.sha256()
     for part in (*human, "\x01", *reasons):
@@ -344,4 +446,4 @@ async def score_batch(
     return await scorer.score_batch(completions, samples)
 
 
-__all__ = ["POLICY_NAME", "RewardScorer", "ScorerStats", "score_batch"]
+__all__ = ["POLICY_NAME", "RewardScorer", "ScorerStats", "read_part", "score_batch", "screen_part"]

@@ -154,3 +154,19 @@ def test_https_endpoints_keep_the_sdk_default_stack() -> None:
         assert clients and not any(isinstance(c, _LeanAsyncOpenAI) for c in clients)
     finally:
         asyncio.run(pool.aclose())
+
+
+def test_template_follows_a_new_base_url(judge_server: JudgeServer) -> None:
+    judge_server.script = lambda request, n: chat_reply("OK")
+    with JudgeServer(lambda request, n: chat_reply("other")) as other:
+
+        async def go() -> None:
+            async with JudgePool("judge-1", judge_server.url, api_key=KEY) as pool:
+                client = lean_client(pool)
+                await client.post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=5.0)
+                client.base_url = other.url
+                await client.post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=5.0)
+
+        asyncio.run(go())
+        assert judge_server.count == 1 and other.count == 1
+        assert other.requests[0].headers["host"] == f"127.0.0.1:{other.port}"

@@ -377,3 +377,22 @@ def test_screening_workers_give_the_in_process_results_and_survive_losing_a_work
     survived, _, lost = run(score(1, kill=True))
     assert lost is None  # the broken pool was dropped; screening went on in-process
     assert as_tuples(survived) == as_tuples(inline)
+
+
+def test_screening_workers_with_a_local_matcher_keep_one_matcher_call() -> None:
+    rows = demo_rows()[:4]
+    samples = [RewardSample.from_row(row) for row in rows]
+    batch = [
+        render_completion(row["judge-grounded-checklist"], {1: "A>B", 2: "B>A", 0: "A=B"}[s.human_label])
+        for row, s in zip(rows, samples, strict=True)
+    ]
+
+    async def score(workers: int):
+        matcher = LexicalMatcher()
+        with RewardScorer(RewardConfig(), matcher=matcher, screen_workers=workers) as scorer:
+            results = await scorer.score_batch(batch, samples)
+            return [(r.score, r.status, r.n_reasons) for r in results], matcher.calls, scorer._executor
+
+    inline, inline_calls, _ = run(score(0))
+    pooled, pooled_calls, executor = run(score(2))
+    assert executor is not None and pooled == inline and pooled_calls == inline_calls == [len(batch)]

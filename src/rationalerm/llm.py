@@ -366,11 +366,15 @@ class _LeanAsyncOpenAI(openai.AsyncOpenAI):
         super().__init__(**kwargs)
         self._lean_transport = transport
         self._templates: dict[tuple[Any, ...], tuple[httpx2.Request, PreparedRequest]] = {}
+        self._templates_base: Any = None
 
     async def _template(
         self, path: str, headers: Mapping[str, Any], timeout: float
     ) -> tuple[httpx2.Request, PreparedRequest]:
-        key = (path, tuple(headers.items()), timeout, self.api_key, str(self._base_url))
+        if self._base_url is not self._templates_base:  # a new base URL (the SDK replaces the URL object)
+            self._templates.clear()
+            self._templates_base = self._base_url
+        key = (path, tuple(headers.items()), timeout, self.api_key)
         template = self._templates.get(key)
         if template is None:
             if len(self._templates) >= 16:

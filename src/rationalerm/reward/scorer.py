@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 import multiprocessing
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -170,26 +171,36 @@ class RewardScorer:
         parsed: dict[str, ParsedCompletion] = {}
         results: dict[str, RewardResult] = {}
         keys = list(todo)
-        step = self._pipeline_chunk() or len(keys)
-        parts = [keys[start : start + step] for start in range(0, len(keys), step)]
-        screening = self._screen_in_workers(parts, todo)
+        step = self._pipeline_chunk()
         matching: list[asyncio.Task[None]] = []
         shared: dict[str, asyncio.Future[MatchOutcome]] = {}
-        for index, part_keys in enumerate(parts):
-            part = {key: todo[key] for key in part_keys}
-            done = await self._screened(screening, index, part) if screening is not None else None
-            if done is None:
-                done = read_part(self.config, [(key, *part[key]) for key in part_keys], materials)
+
+        def keep(done: list[ScreenedItem]) -> None:
             for key, parsed_one, result in done:
                 parsed[key] = parsed_one
                 results[key] = result
-            matching.append(asyncio.create_task(self._rationale(part, parsed, results, shared)))
-            if index + 1 < len(parts) and screening is None:
-                # Let the event loop send this part's requests (one turn starts the task, the next its requests)
-                # and read the answers that came in, before the next part is parsed: screening holds the loop,
-                # and an answer left unread is an idle request slot.
-                await asyncio.sleep(0)
-                await asyncio.sleep(0)
+
+        if step is None:
+            # A local matcher: screen everything (spread over the workers, if any), then one matcher call.
+            chunk = math.ceil(len(keys) / (4 * self.screen_workers)) if self.screen_workers else len(keys)
+            chunks = [keys[start : start + chunk] for start in range(0, len(keys), chunk)]
+            screening = self._screen_in_workers(chunks, todo)
+            for index, chunk_keys in enumerate(chunks):
+                keep(await self._screened(screening, index, chunk_keys, todo, materials))
+            matching.append(asyncio.create_task(self._rationale(todo, parsed, results, shared)))
+        else:
+            parts = [keys[start : start + step] for start in range(0, len(keys), step)]
+            screening = self._screen_in_workers(parts, todo)
+            for index, part_keys in enumerate(parts):
+                keep(await self._screened(screening, index, part_keys, todo, materials))
+                part = {key: todo[key] for key in part_keys}
+                matching.append(asyncio.create_task(self._rationale(part, parsed, results, shared)))
+                if index + 1 < len(parts) and screening is None:
+                    # Let the event loop send this part's requests (one turn starts the task, the next its
+                    # requests) and read the answers that came in, before the next part is parsed: screening
+                    # holds the loop, and an answer left unread is an idle request slot.
+                    await asyncio.sleep(0)
+                    await asyncio.sleep(0)
         await asyncio.gather(*matching, self._metarm(todo, results))
         for key, result in results.items():
             if result.valid:
@@ -216,14 +227,21 @@ class RewardScorer:
             return None
 
     async def _screened(
-        self, screening: list[asyncio.Future[list[ScreenedItem]]], index: int, part: dict[str, Any]
-    ) -> list[ScreenedItem] | None:
-        try:
-            return await screening[index]
-        except BrokenProcessPool as exc:
-            # A worker died (killed, out of memory): screen here from now on rather than lose the batch.
-            self._lose_workers(exc)
-            return None
+        self,
+        screening: list[asyncio.Future[list[ScreenedItem]]] | None,
+        index: int,
+        keys: list[str],
+        todo: dict[str, tuple[str, RewardSample]],
+        materials: dict[str, Material],
+    ) -> list[ScreenedItem]:
+        """Part ``index`` screened: by the workers when they have it, else here."""
+        if screening is not None:
+            try:
+                return await screening[index]
+            except BrokenProcessPool as exc:
+                # A worker died (killed, out of memory): screen here from now on rather than lose the batch.
+                self._lose_workers(exc)
+        return read_part(self.config, [(key, *todo[key]) for key in keys], materials)
 
     def _lose_workers(self, exc: BaseException) -> None:
         if self._executor is not None:

@@ -12,8 +12,9 @@ with the correct verdict (so every completion needs the matcher). ``--unique`` m
   concurrency (a perfectly packed schedule of exactly the requests it saw). Goal >= 0.9. Also printed: what a
   zero-cost client reaches on the same latency draws (``schedule_bound.py``), the ceiling of any client.
   ``--screen-workers N`` parses and screens in N worker processes (``RewardScorer(screen_workers=N)``).
-* Local matcher: completions per second with ``--threads`` torch threads (default 2), model load excluded. Goal
-  >= 200 /s on 2 cores. The distinct strings embedded are printed: they are the cost.
+* Local matcher: completions per second with ``--threads`` threads (default 2), model load excluded. Goal
+  >= 200 /s on 2 cores. ``--backend torch-bf16`` runs the encoder's matrix products in bf16 (see
+  ``rationalerm.matchers.encoder.TorchBF16Encoder``). The distinct strings embedded are printed: they are the cost.
 * ``--attacks``: the adversarial suite on the demo rows with the local matcher: honest score, attack score with the
   guards on, and with the attack's own guard off.
 
@@ -133,7 +134,7 @@ async def bench_llm(args: argparse.Namespace, completions: list[str], samples: l
 async def bench_local(args: argparse.Namespace, completions: list[str], samples: list[RewardSample]) -> None:
     from rationalerm.matchers.local import LocalMatcher
 
-    matcher = LocalMatcher(threads=args.threads, batch_size=args.batch_size)
+    matcher = LocalMatcher(threads=args.threads, batch_size=args.batch_size, backend=args.backend)
     matcher.embed(["warm-up string"])  # load the model outside the measurement
     before = matcher.encoded_strings
     scorer = RewardScorer(RewardConfig(), matcher=matcher)
@@ -143,7 +144,8 @@ async def bench_local(args: argparse.Namespace, completions: list[str], samples:
     encoded = matcher.encoded_strings - before
     rate = len(completions) / wall
     print(
-        f"local matcher ({args.threads} threads): {len(completions)} completions in {wall:.2f} s = {rate:.0f}/s "
+        f"local matcher ({matcher.encoder_backend}, {args.threads} threads): {len(completions)} completions in {wall:.2f} s "
+        f"= {rate:.0f}/s "
         f"(goal 200/s: {rate / 200:.2f}); {encoded} distinct strings embedded ({wall * 1000 / max(1, encoded):.2f} "
         f"ms each, all-in); mean score {sum(r.score for r in results) / len(results):.3f}"
     )
@@ -202,6 +204,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--screen-workers", type=int, default=0)
+    parser.add_argument(
+        "--backend",
+        default="auto",
+        help="local encoder: auto (onnxruntime, fp32), torch-bf16 (CPUs with AMX / AVX-512 BF16), "
+        "sentence-transformers",
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--attacks", action="store_true")
     args = parser.parse_args()

@@ -145,3 +145,33 @@ def test_backend_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RATIONALERM_LOCAL_BACKEND")
     assert LocalMatcher().encoder_backend == "onnxruntime"
     assert load_encoder(32, None, "sentence-transformers").backend == "sentence-transformers"
+
+
+def test_torch_bf16_encoder_agrees_with_fp32_and_keeps_the_devset_matchings(model_dir: Path, fast) -> None:
+    from rationalerm.matchers.encoder import TorchBF16Encoder
+    from rationalerm.matchers.local import load_devset
+
+    bf16 = TorchBF16Encoder(model_dir, batch_size=8, threads=2)
+    vectors, reference = bf16(TEXTS), fast(TEXTS)
+    assert vectors.shape == reference.shape and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert float((vectors * reference).sum(axis=1).min()) >= 0.9995  # bf16 products, fp32 everything else
+    assert bf16.settings()["backend"] == "torch-bf16"
+    # what the calibrated grades see: the same one-to-one matchings on every labelled sample
+    samples = load_devset()
+    exact, fast_bf16 = LocalMatcher(encoder=fast), LocalMatcher(encoder=bf16)
+    for sample in samples:
+        assert fast_bf16.match_lists(sample.human, sample.model) == exact.match_lists(
+            sample.human, sample.model
+        )
+
+
+def test_torch_bf16_backend_is_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rationalerm.matchers.local import resolve_backend
+
+    monkeypatch.delenv("RATIONALERM_LOCAL_BACKEND", raising=False)
+    assert resolve_backend("auto") == "onnxruntime"
+    assert resolve_backend("torch-bf16") == "torch-bf16"
+    monkeypatch.setenv("RATIONALERM_LOCAL_BACKEND", "torch-bf16")
+    assert resolve_backend("auto") == "torch-bf16"
+    assert LocalMatcher(backend="auto").encoder_backend == "torch-bf16"

@@ -28,7 +28,8 @@ class ScorerSpec:
     MetaRM (default: the judge's). ``match_all`` computes the rationale score for logging even where it cannot
     change the reward. ``max_reasons`` 0 means no cap. ``screen_workers`` parses and screens completions in that
     many worker processes while this one talks to the judge (worth it for batches of thousands on a machine with
-    cores to spare; 0, the default, screens in-process).
+    cores to spare; 0, the default, screens in-process). ``local_backend`` is the local matcher's encoder
+    (``auto``: ONNX Runtime fp32; ``torch-bf16`` on CPUs with AMX or AVX-512 BF16, about 1.4x the completions/s).
     """
 
     kind: str = "hybrid"
@@ -46,6 +47,7 @@ class ScorerSpec:
     match_all: bool = False
     max_reasons: int = 8
     threads: int | None = None
+    local_backend: str = "auto"
     cache_size: int = 65_536
     screen_workers: int = 0
 
@@ -94,7 +96,7 @@ def _urls(urls: tuple[str, ...]) -> list[str]:
 def make_local_matcher(spec: ScorerSpec) -> Any:
     from ..matchers.local import LocalMatcher
 
-    return LocalMatcher(threads=spec.threads)
+    return LocalMatcher(threads=spec.threads, backend=spec.local_backend)
 
 
 @contextlib.asynccontextmanager

@@ -9,12 +9,12 @@ form, so ``rationalerm analyze`` reads both modes alike.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..aio import map_bounded
 from ..llm import Completion, JsonSchema, JudgePool
 from ..metrics import resolve_one_to_one
 from ..parse import ParseFailure, parse_metajudge
@@ -184,7 +184,10 @@ class LLMMatcher:
         return render_metajudge(self.prompt, request.human, request.model)
 
     async def match(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
-        verdicts = await asyncio.gather(*(self.judge(r) for r in requests))
+        # At most 4x the pool's slots in progress, one per slot first: a large batch does not render every
+        # prompt before the first answer is read (rationalerm.aio).
+        concurrency = self.pool.concurrency
+        verdicts = await map_bounded(requests, self.judge, limit=4 * concurrency, start=concurrency)
         return [v.outcome for v in verdicts]
 
     async def judge(self, request: MatchRequest) -> MatchVerdict:

@@ -14,7 +14,7 @@ only the requests in flight. A finished run rewrites the file atomically in inpu
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 import os
 import time
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import jsonfast
+from ..aio import iter_bounded
 from ..io import (
     InputError,
     JsonlAppender,
@@ -181,40 +182,16 @@ async def iter_judged(
     for any input size while samples waiting out a back-off leave enough others to keep every request slot busy.
     """
     concurrency = matcher.pool.concurrency
-    limit = max_pending or 4 * concurrency
-    # Finished tasks arrive through a queue fed by done-callbacks: O(1) per sample. (``asyncio.wait`` on the
-    # pending set would add and remove a callback on every pending task at every wake-up, O(limit) each time.)
-    finished: asyncio.Queue[asyncio.Task[JudgedSample]] = asyncio.Queue()
-    pending: set[asyncio.Task[JudgedSample]] = set()
-    source = iter(samples)
-    exhausted = False
-    # The first wake-up starts one sample per request slot; later ones add a few each until `limit` are pending.
-    # Starting all `limit` at once would render every prompt before the first answer is read, while the server
-    # waits for the connections to be set up: a stall of tens of ms at the start of every run.
-    burst = concurrency
-    try:
-        while True:
-            started = 0
-            while not exhausted and len(pending) < limit and started < burst:
-                started += 1
-                sample = next(source, None)
-                if sample is None:
-                    exhausted = True
-                    break
-                task = asyncio.ensure_future(
-                    judge_one(sample, model=model, matcher=matcher, max_model_items=max_model_items)
-                )
-                task.add_done_callback(finished.put_nowait)
-                pending.add(task)
-            burst = 4
-            if not pending:
-                return
-            task = await finished.get()
-            pending.discard(task)
-            yield task.result()
-    finally:
-        for task in pending:
-            task.cancel()
+
+    async def run(sample: PreferenceSample) -> JudgedSample:
+        return await judge_one(sample, model=model, matcher=matcher, max_model_items=max_model_items)
+
+    # One sample per request slot first, then a few more per answer (see rationalerm.aio). Closed explicitly so
+    # that a caller who stops early cancels the samples still in progress at once.
+    results = iter_bounded(samples, run, limit=max_pending or 4 * concurrency, start=concurrency)
+    async with contextlib.aclosing(results):
+        async for _, judged in results:
+            yield judged
 
 
 async def judge_samples(

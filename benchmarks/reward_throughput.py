@@ -206,9 +206,9 @@ def main() -> None:
     parser.add_argument("--screen-workers", type=int, default=0)
     parser.add_argument(
         "--backend",
-        default="auto",
-        help="local encoder: auto (onnxruntime, fp32), torch-bf16 (CPUs with AMX / AVX-512 BF16), "
-        "sentence-transformers",
+        default="both",
+        help="local encoder: onnxruntime (fp32, evaluate's), torch-bf16 (the adapters' choice on CPUs with AMX "
+        "or AVX-512 BF16), sentence-transformers, or both (onnxruntime, then torch-bf16 where the CPU has bf16)",
     )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--attacks", action="store_true")
@@ -217,7 +217,15 @@ def main() -> None:
     if args.matcher in ("llm", "both"):
         asyncio.run(bench_llm(args, completions, samples))
     if args.matcher in ("local", "both"):
-        asyncio.run(bench_local(args, completions, samples))
+        from rationalerm.matchers.encoder import native_bf16
+
+        backends = [args.backend]
+        if args.backend == "both":
+            backends = ["onnxruntime", *(["torch-bf16"] if native_bf16() else [])]
+        for backend in backends:
+            asyncio.run(
+                bench_local(argparse.Namespace(**{**vars(args), "backend": backend}), completions, samples)
+            )
     if args.attacks:
         asyncio.run(bench_attacks())
 

@@ -162,3 +162,18 @@ def test_trl_reward_names_missing_columns() -> None:
     reward = TRLReward(ScorerSpec(kind="outcome"))
     with pytest.raises(KeyError, match="human_checklist"):
         asyncio.run(reward(prompts=["p"], completions=["\\boxed{A>B}"], completion_ids=[[1]]))
+
+
+def test_reward_adapters_take_the_bf16_encoder_only_where_the_cpu_has_it(monkeypatch) -> None:
+    import rationalerm.matchers.encoder as encoder_module
+    from rationalerm.integrations import ScorerSpec, make_local_matcher
+
+    monkeypatch.delenv("RATIONALERM_LOCAL_BACKEND", raising=False)
+    monkeypatch.setattr(encoder_module, "native_bf16", lambda: True)
+    assert make_local_matcher(ScorerSpec()).backend == "torch-bf16"
+    assert make_local_matcher(ScorerSpec(local_backend="onnxruntime")).backend == "onnxruntime"
+    monkeypatch.setenv("RATIONALERM_LOCAL_BACKEND", "onnxruntime")  # the environment pins it
+    assert make_local_matcher(ScorerSpec()).encoder_backend == "onnxruntime"
+    monkeypatch.delenv("RATIONALERM_LOCAL_BACKEND")
+    monkeypatch.setattr(encoder_module, "native_bf16", lambda: False)
+    assert make_local_matcher(ScorerSpec()).encoder_backend == "onnxruntime"

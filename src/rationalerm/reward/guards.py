@@ -209,15 +209,12 @@ class Material:
         return cls(shingles, " " + " | ".join(parts) + " ")
 
 
-def is_copied(
-    text: str, material: Material, config: GuardConfig, *, words: Sequence[str] | None = None
-) -> bool:
+def is_copied(text: str, material: Material, config: GuardConfig) -> bool:
     """Whether a reason is mostly text lifted from the material (word level, case and punctuation ignored): most of
     its words sit in word 4-grams found in the material and fewer than ``copy_min_own`` words are its own. A reason
     that quotes evidence and says something about it ("Response 1 writes `x and y`, which raises ValueError on a
-    Series") keeps enough words of its own to pass. ``words``: the text's lowercased words, when already split."""
-    if words is None:
-        words = _WORD_RE.findall(text.lower())
+    Series") keeps enough words of its own to pass."""
+    words = _WORD_RE.findall(text.lower())
     if len(words) < 3:
         return False
     if len(words) < config.copy_min_words:

@@ -170,3 +170,59 @@ def test_template_follows_a_new_base_url(judge_server: JudgeServer) -> None:
         asyncio.run(go())
         assert judge_server.count == 1 and other.count == 1
         assert other.requests[0].headers["host"] == f"127.0.0.1:{other.port}"
+
+
+def test_warm_up_opens_the_connections_a_burst_will_use(judge_server: JudgeServer) -> None:
+    judge_server.script = lambda request, n: chat_reply("OK", delay=0.05)
+
+    async def go() -> tuple[int, int, int, int]:
+        async with JudgePool("judge-1", judge_server.url, api_key=KEY, concurrency=6, cache=None) as pool:
+            opened = await pool.warm_up(100)  # at most the concurrency
+            again = await pool.warm_up(100)  # already there: nothing to open
+            transport = lean_client(pool)._lean_transport
+            idle = transport.idle_connections
+            results = await asyncio.gather(
+                *(pool.complete([{"role": "user", "content": "hi"}]) for _ in range(6))
+            )
+            assert all(r.ok for r in results)
+            return opened, again, idle, len(judge_server._connections)
+
+    opened, again, idle, server_side = asyncio.run(go())
+    assert (opened, again, idle) == (6, 0, 6)
+    assert server_side == 6  # the burst used the warmed connections and opened none of its own
+    assert asyncio.run(_https_warm_up()) == 0
+
+
+async def _https_warm_up() -> int:
+    async with JudgePool("judge-1", "https://judge.example.invalid/v1", api_key=KEY) as pool:
+        return await pool.warm_up(10)  # the SDK's own pool there: nothing to do, and no network touched
+
+
+def test_reward_batches_warm_the_judge_connections_up_and_survive_a_failing_warm_up(
+    judge_server: JudgeServer,
+) -> None:
+    from rationalerm.matchers.llm import LLMMatcher
+    from rationalerm.reward import RewardConfig, RewardSample, RewardScorer
+    from rationalerm.reward.adversarial import render_completion
+
+    sample = RewardSample(human_checklist=("Response 1 gets the date wrong: 1658, not 1648.",), human_label=2)
+    completions = [render_completion([f"Response A dates it to 1658 (case {i})."], "B>A") for i in range(40)]
+    calls: list[int] = []
+
+    class Recording(LLMMatcher):
+        async def warm_up(self, requests: int) -> int:
+            calls.append(requests)
+            if len(calls) == 2:
+                raise OSError("the server is not up yet")
+            return await super().warm_up(requests)
+
+    async def go():
+        async with Recording(JudgePool("judge", [judge_server.url], cache=None, concurrency=8)) as matcher:
+            scorer = RewardScorer(RewardConfig(), matcher=matcher)
+            first = await scorer.score_batch(completions, [sample] * 40)
+            second = await scorer.score_batch(["changed " + c for c in completions], [sample] * 40)
+            return first, second
+
+    first, second = asyncio.run(go())
+    assert calls == [40, 40]
+    assert all(r.status == "ok" for r in first + second)

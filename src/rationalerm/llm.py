@@ -388,6 +388,11 @@ class _LeanAsyncOpenAI(openai.AsyncOpenAI):
             template = self._templates[key] = (built, PreparedRequest(built))
         return template
 
+    async def warm_up(self, count: int, timeout: float) -> int:
+        """Open up to ``count`` idle connections to this client's origin (see :meth:`JudgePool.warm_up`)."""
+        _, prepared = await self._template(_CHAT_PATH, _JSON_HEADERS, timeout)
+        return await self._lean_transport.prewarm(prepared.origin, count, prepared.timeouts.get("connect"))
+
     async def post_json(
         self, path: str, content: bytes, *, headers: Mapping[str, Any], timeout: float
     ) -> bytes:
@@ -578,6 +583,20 @@ class JudgePool:
                 await client.close()
         if self._owns_cache and self.cache is not None:
             self.cache.close()
+
+    async def warm_up(self, requests: int) -> int:
+        """Open the connections a burst of ``requests`` will use (at most the concurrency, spread over the
+        endpoints) before it starts; return how many were opened. Plain-http endpoints only (elsewhere the SDK's
+        pool opens its own). Worth calling before a batch: a judge server drops idle keep-alive connections after
+        a few seconds (uvicorn: 5 s), so each training step would otherwise open them one request at a time."""
+        lean = [
+            client for e in self._endpoints for client in e.clients if isinstance(client, _LeanAsyncOpenAI)
+        ]
+        if not lean or requests <= 0:
+            return 0
+        share = math.ceil(min(requests, self.concurrency) / len(lean))
+        opened = await asyncio.gather(*(client.warm_up(share, self.timeout) for client in lean))
+        return sum(opened)
 
     # ----------------------------------------------------------------------------------------------------------
 

@@ -183,6 +183,10 @@ class LLMMatcher:
     def render(self, request: MatchRequest) -> RenderedPrompt:
         return render_metajudge(self.prompt, request.human, request.model)
 
+    async def warm_up(self, requests: int) -> int:
+        """Open the judge connections a batch of ``requests`` will use (:meth:`JudgePool.warm_up`)."""
+        return await self.pool.warm_up(requests)
+
     async def match(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
         # At most 4x the pool's slots in progress, one per slot first: a large batch does not render every
         # prompt before the first answer is read (rationalerm.aio).

@@ -276,7 +276,7 @@ def native_bf16() -> bool:
 class TorchBF16Encoder(_BatchedEncoder):
     """The same transformer in torch, its matrix products in bfloat16 (``torch.autocast``), everything else fp32.
 
-    On a CPU with AMX or AVX-512 BF16 (recent Xeons and EPYCs) this is about 1.6x faster than the fp32 ONNX
+    On a CPU with AMX or AVX-512 BF16 (recent Xeons and EPYCs) this is 1.5-2x as fast as the fp32 ONNX
     encoder, and its embeddings agree with fp32 to cosine >= 0.9999 (measured 0.99995 at worst on the demo
     reasons): a pair's graded score changes only if its similarity lies within about 1e-4 of a threshold. Without
     native bf16 it is slower than fp32: :func:`native_bf16` tells. Uses ``threads`` torch threads (a process-wide

@@ -198,23 +198,19 @@ async def _https_warm_up() -> int:
         return await pool.warm_up(10)  # the SDK's own pool there: nothing to do, and no network touched
 
 
-def test_reward_batches_warm_the_judge_connections_up_and_survive_a_failing_warm_up(
-    judge_server: JudgeServer,
-) -> None:
+def test_reward_batches_warm_the_judge_connections_up(judge_server: JudgeServer) -> None:
     from rationalerm.matchers.llm import LLMMatcher
     from rationalerm.reward import RewardConfig, RewardSample, RewardScorer
     from rationalerm.reward.adversarial import render_completion
 
     sample = RewardSample(human_checklist=("Response 1 gets the date wrong: 1658, not 1648.",), human_label=2)
     completions = [render_completion([f"Response A dates it to 1658 (case {i})."], "B>A") for i in range(40)]
-    calls: list[int] = []
+    opened: list[int] = []
 
     class Recording(LLMMatcher):
         async def warm_up(self, requests: int) -> int:
-            calls.append(requests)
-            if len(calls) == 2:
-                raise OSError("the server is not up yet")
-            return await super().warm_up(requests)
+            opened.append(await super().warm_up(requests))
+            return opened[-1]
 
     async def go():
         async with Recording(JudgePool("judge", [judge_server.url], cache=None, concurrency=8)) as matcher:
@@ -224,5 +220,22 @@ def test_reward_batches_warm_the_judge_connections_up_and_survive_a_failing_warm
             return first, second
 
     first, second = asyncio.run(go())
-    assert calls == [40, 40]
+    assert opened == [8, 0]  # the second batch found the first one's connections still open
     assert all(r.status == "ok" for r in first + second)
+
+
+def test_warm_up_never_fails_on_a_server_that_is_down() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+
+    async def go() -> tuple[int, object]:
+        async with JudgePool(
+            "judge-1", f"http://127.0.0.1:{closed_port}/v1", api_key=KEY, max_retries=0
+        ) as pool:
+            opened = await pool.warm_up(4)
+            result = await pool.complete([{"role": "user", "content": "hi"}])
+            return opened, result
+
+    opened, result = asyncio.run(go())
+    assert opened == 0 and result.status == "error" and result.reason == "connection_error"

@@ -478,20 +478,20 @@ class FastHTTPTransport(httpx2.AsyncBaseTransport):
     # -- sending ---------------------------------------------------------------------------------------------
 
     async def send_prepared(
-        self, prepared: PreparedRequest, body: bytes, request: httpx2.Request | None = None
+        self, prepared: PreparedRequest, body: bytes
     ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
         """Send ``body`` with a head serialized once; return (status, reason, headers, body) as received.
 
         The lean path of :class:`~rationalerm.llm.JudgePool`: no ``httpx2.Request`` or ``httpx2.Response`` is
-        made per request. Errors are the httpx2 exceptions :meth:`handle_async_request` raises, with ``request``
-        attached only when one is given. The body is returned as the server sent it: a ``Content-Encoding`` is
+        made per request. Errors are the httpx2 exceptions :meth:`handle_async_request` raises, without a
+        ``request`` (the caller makes one only when it needs it). The body is returned as the server sent it: a ``Content-Encoding`` is
         not undone here (the caller hands such a response to ``httpx2.Response``, which decodes it)."""
         if self._closed:
             raise RuntimeError("the transport is closed")
         data = b"".join(
             (prepared.head, b"Content-Length: ", str(len(body)).encode("ascii"), b"\r\n\r\n", body)
         )
-        return await self._exchange(prepared.origin, data, prepared.method, prepared.timeouts, request)
+        return await self._exchange(prepared.origin, data, prepared.method, prepared.timeouts, None)
 
     async def _exchange(
         self,

@@ -20,11 +20,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+# orjson is a dependency; the fallback keeps a platform without its wheel working.
 try:
     import orjson
-except (
-    ImportError
-):  # pragma: no cover - orjson is a dependency; this keeps a platform without its wheel working
+except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
 
 __all__ = ["dumps", "dumps_bytes", "loads"]
@@ -54,11 +53,10 @@ def loads(data: str | bytes | bytearray) -> Any:
 def dumps_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
     """Compact UTF-8 JSON of ``value``; ``default`` converts what neither encoder knows (as in ``json.dumps``)."""
     if orjson is not None:
+        # orjson.JSONEncodeError is a TypeError: a huge integer, a lone surrogate, ...: json decides.
         try:
             return orjson.dumps(value, default=default, option=_OPTIONS)
-        except (
-            TypeError
-        ):  # orjson.JSONEncodeError is one: a huge integer, a lone surrogate, ...: json decides
+        except TypeError:
             pass
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=default)
     try:

@@ -584,18 +584,27 @@ class JudgePool:
         if self._owns_cache and self.cache is not None:
             self.cache.close()
 
-    async def warm_up(self, requests: int) -> int:
+    async def warm_up(self, requests: int, *, timeout: float = 1.0) -> int:
         """Open the connections a burst of ``requests`` will use (at most the concurrency, spread over the
         endpoints) before it starts; return how many were opened. Plain-http endpoints only (elsewhere the SDK's
         pool opens its own). Worth calling before a batch: a judge server drops idle keep-alive connections after
-        a few seconds (uvicorn: 5 s), so each training step would otherwise open them one request at a time."""
+        a few seconds (uvicorn: 5 s), so each training step would otherwise open them one request at a time.
+
+        Never raises and waits at most ``timeout`` seconds: a server that is slow or down is reported by the
+        requests themselves."""
         lean = [
             client for e in self._endpoints for client in e.clients if isinstance(client, _LeanAsyncOpenAI)
         ]
         if not lean or requests <= 0:
             return 0
         share = math.ceil(min(requests, self.concurrency) / len(lean))
-        opened = await asyncio.gather(*(client.warm_up(share, self.timeout) for client in lean))
+        try:
+            opened = await asyncio.wait_for(
+                asyncio.gather(*(client.warm_up(share, self.timeout) for client in lean)), timeout
+            )
+        except Exception as exc:
+            logger.debug("judge connection warm-up did not finish: %r", exc)
+            return 0
         return sum(opened)
 
     # ----------------------------------------------------------------------------------------------------------

@@ -184,7 +184,7 @@ class LLMMatcher:
         return render_metajudge(self.prompt, request.human, request.model)
 
     async def warm_up(self, requests: int) -> int:
-        """Open the judge connections a batch of ``requests`` will use (:meth:`JudgePool.warm_up`)."""
+        """Open the judge connections a batch of ``requests`` will use (:meth:`JudgePool.warm_up`; never raises)."""
         return await self.pool.warm_up(requests)
 
     async def match(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:

@@ -219,29 +219,21 @@ def is_copied(text: str, material: Material, config: GuardConfig) -> bool:
         return False
     if len(words) < config.copy_min_words:
         return f" {' '.join(words)} " in material.joined
-    shingles = material.shingles
-    covered_until = 0  # words[:covered_until] are known covered; a run of hits covers without re-marking
-    covered = 0
+    covered = [False] * len(words)
     for start in range(len(words) - 3):
-        if tuple(words[start : start + 4]) in shingles:
-            end = start + 4
-            covered += end - max(start, covered_until)
-            covered_until = end
-    share = covered / len(words)
-    return share >= config.copy_share and len(words) - covered < config.copy_min_own
+        if tuple(words[start : start + 4]) in material.shingles:
+            covered[start : start + 4] = [True] * 4
+    share = sum(covered) / len(words)
+    return share >= config.copy_share and len(words) - sum(covered) < config.copy_min_own
 
 
-_SPECIFIC_MARK_RE = re.compile(r"[\d`\"“”=(){}\[\]<>]|'[^']+'")
-
-
-def is_generic(text: str, *, words: Sequence[str] | None = None) -> bool:
+def is_generic(text: str) -> bool:
     """Whether a reason names nothing specific: no digit, quote or code mark, and fewer than two words outside
     :data:`GENERIC_WORDS`. The MetaJudge rubric scores a vague item 0 anyway; voiding it here keeps a judge's
-    leniency (or an embedding's surface similarity) from paying for it. ``words``: the text's side-normalised
-    words in order (as :func:`screen_reasons` splits them), when already split."""
-    if _SPECIFIC_MARK_RE.search(text):
+    leniency (or an embedding's surface similarity) from paying for it."""
+    if re.search(r"[\d`\"“”=(){}\[\]<>]|'[^']+'", text):
         return False
-    return sum(1 for word in (_words(text) if words is None else words) if word not in GENERIC_WORDS) < 2
+    return sum(1 for word in _words(text) if word not in GENERIC_WORDS) < 2
 
 
 def _is_duplicate(words: set[str], seen: list[set[str]], threshold: float) -> bool:
@@ -264,8 +256,7 @@ def screen_reasons(reasons: Sequence[str], material: Material, config: GuardConf
             ranked.append(None)
             continue
         clean = sanitize_item(reason)
-        word_list = _words(clean)
-        words = set(word_list)
+        words = set(_words(clean))
         if not words or (config.collapse_duplicates and _is_duplicate(words, seen, config.duplicate_jaccard)):
             duplicates += 1
             continue
@@ -274,7 +265,7 @@ def screen_reasons(reasons: Sequence[str], material: Material, config: GuardConf
             copied += 1
             ranked.append(None)
             continue
-        if config.block_generic and is_generic(clean, words=word_list):
+        if config.block_generic and is_generic(clean):
             generic += 1
             ranked.append(None)
             continue

@@ -55,8 +55,6 @@ logger = logging.getLogger(__name__)
 POLICY_NAME = "policy"  # the model name under which a completion is handed to the MetaRM workflow
 # Completions screened between two looks at the event loop when the matcher waits on a server (see _pipeline_chunk).
 PIPELINE_PART = 16
-# The longest a batch waits for the matcher's connections to open before it starts anyway (seconds).
-WARM_UP_TIMEOUT = 0.5
 
 
 @dataclass(slots=True)
@@ -196,7 +194,9 @@ class RewardScorer:
         else:
             parts = [keys[start : start + step] for start in range(0, len(keys), step)]
             screening = self._screen_in_workers(parts, todo)
-            await self._warm_up(len(keys))
+            warm_up = getattr(self.matcher, "warm_up", None)  # an LLM matcher: open its connections first
+            if warm_up is not None:
+                await warm_up(len(keys))
             for index, part_keys in enumerate(parts):
                 keep(await self._screened(screening, index, part_keys, todo, materials))
                 part = {key: todo[key] for key in part_keys}
@@ -212,17 +212,6 @@ class RewardScorer:
             if result.valid:
                 self._remember(key, result)
         return results
-
-    async def _warm_up(self, requests: int) -> None:
-        """Have an LLM matcher open its connections before the batch (they set up side by side in a few ms; opened
-        one request at a time they would wait behind the screening). Never fails the batch."""
-        warm_up = getattr(self.matcher, "warm_up", None)
-        if warm_up is None:
-            return
-        try:
-            await asyncio.wait_for(warm_up(requests), WARM_UP_TIMEOUT)
-        except Exception as exc:  # a slow or failing server: the requests will say so themselves
-            logger.debug("judge connection warm-up did not finish: %r", exc)
 
     def _screen_in_workers(
         self, parts: list[list[str]], todo: dict[str, tuple[str, RewardSample]]

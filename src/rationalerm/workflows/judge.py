@@ -14,10 +14,8 @@ only the requests in flight. A finished run rewrites the file atomically in inpu
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-import logging
 import os
 import time
 from collections import Counter
@@ -42,8 +40,6 @@ from ..matchers import MatchRequest
 from ..matchers.llm import LLMMatcher, MatchVerdict
 from ..metrics import EVALUATION_CAP, considered_items
 from ..records import PreferenceSample, RecordError, model_keys, sample_from_row
-
-logger = logging.getLogger(__name__)
 
 OK = "ok"
 PARSE_FAILED = "parse_failed"
@@ -404,14 +400,6 @@ def _compact(
     atomic_write_bytes(path, pieces)
 
 
-async def _warm_up(matcher: LLMMatcher, requests: int) -> None:
-    """Open the judge connections side by side before the first request (a few ms; never fails the run)."""
-    try:
-        await asyncio.wait_for(matcher.warm_up(requests), 1.0)
-    except Exception as exc:  # the requests will report a server that is down
-        logger.debug("judge connection warm-up did not finish: %r", exc)
-
-
 def count_rows(path: str | os.PathLike[str]) -> int:
     """Non-blank lines of a JSONL file (for a progress total, without parsing)."""
     count = 0
@@ -498,7 +486,7 @@ async def judge_file(
     rows = count_rows(source)
     if on_start is not None:
         on_start(rows, len(done_ids))
-    await _warm_up(matcher, rows - len(done_ids))
+    await matcher.warm_up(rows - len(done_ids))  # connections opened side by side; never raises
     written: list[tuple[str, int]] = []
     with JsonlAppender(target) as out:
         offset = target.stat().st_size  # after the appender cut any torn tail: this run's lines start here

@@ -179,6 +179,7 @@ class JudgeServer:
         self.status_counts: dict[int | str, int] = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        self.accepted = 0  # connections accepted since start (live ones: len(_connections))
         self._lock = threading.Lock()
         self._count = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -325,6 +326,7 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self.owner._connections.add(self)
+        self.owner.accepted += 1
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -43,16 +43,19 @@ class RawServer:
     def __init__(self, handler: Handler):
         self.handler = handler
         self.connections = 0
+        self.open = 0  # connections whose handler is still running (the client has not closed them)
         self.server: asyncio.Server | None = None
 
     async def __aenter__(self) -> RawServer:
         async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             self.connections += 1
+            self.open += 1
             try:
                 await self.handler(reader, writer)
             except (asyncio.IncompleteReadError, ConnectionError):
                 pass
             finally:
+                self.open -= 1
                 writer.close()
 
         self.server = await asyncio.start_server(serve, "127.0.0.1", 0)
@@ -314,3 +317,88 @@ def test_judge_pool_uses_the_fast_transport_for_http_only():
         asyncio.run(main())
         assert server.count == 20
         assert "x-stainless-lang" not in server.requests[0].headers  # telemetry left out on plain http
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parsed = httpx2.URL(url)
+    return ("http", parsed.host, parsed.port or 80)
+
+
+def test_prewarm_beside_a_burst_opens_each_connection_once():
+    """Requests that start while prewarm is opening connections wait for those instead of opening their own, and
+    the first of them does not wait for the last of the connections (they open in waves)."""
+    at_first_request: list[int] = []
+
+    async def handler(reader, writer):
+        while True:
+            await read_request(reader)
+            if not at_first_request:
+                at_first_request.append(server.connections)
+            writer.write(response(b"{}"))
+            await writer.drain()
+
+    async def main():
+        nonlocal server
+        async with RawServer(handler) as server:
+            transport = FastHTTPTransport()
+            async with httpx2.AsyncClient(transport=transport) as client:
+                warming = asyncio.create_task(transport.prewarm(_origin(server.url), 64))
+                await asyncio.sleep(0)  # prewarm has registered its 64 connections
+                results = await asyncio.gather(*(client.get(f"{server.url}/r") for _ in range(64)))
+                assert await warming == 64
+                assert all(r.status_code == 200 for r in results)
+                assert server.connections == 64  # not 64 warmed + 64 of the requests' own
+                assert transport.idle_connections == 64
+        assert 1 <= at_first_request[0] < 64
+
+    server: RawServer
+    run(main())
+
+
+def test_a_cancelled_request_hands_its_prewarm_connection_on():
+    async def main():
+        async with RawServer(keep_alive_echo) as server:
+            origin = _origin(server.url)
+            transport = FastHTTPTransport()
+            async with httpx2.AsyncClient(transport=transport) as client:
+                warming = asyncio.create_task(transport.prewarm(origin, 1))
+                await asyncio.sleep(0)
+                (opening,) = transport._opening[origin]
+                request = asyncio.create_task(client.get(f"{server.url}/r"))
+                for _ in range(50):  # until the request has claimed the connection being opened
+                    await asyncio.sleep(0)
+                    if not transport._opening[origin]:
+                        break
+                assert not opening.done(), "the connection opened before the request could claim it"
+                request.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await request
+                assert await warming == 1
+                assert transport.idle_connections == 1  # handed back, not leaked
+                assert (await client.get(f"{server.url}/again")).status_code == 200
+                assert server.connections == 1
+
+    run(main())
+
+
+def test_closing_during_prewarm_leaves_no_connection_open():
+    async def main():
+        async with RawServer(keep_alive_echo) as server:
+            origin = _origin(server.url)
+            transport = FastHTTPTransport()
+            warming = asyncio.create_task(transport.prewarm(origin, 40))
+            for _ in range(3):
+                await asyncio.sleep(0)
+            await transport.aclose()
+            opened = await warming  # finishes (its connections cancelled or closed), never raises
+            assert opened < 40
+            for _ in range(100):  # the server sees every connection that was opened closed again
+                if server.open == 0:
+                    break
+                await asyncio.sleep(0.01)
+            assert server.open == 0 and transport.idle_connections == 0
+            pending = [t for t in asyncio.all_tasks() if "FastHTTPTransport" in t.get_coro().__qualname__]
+            assert pending == []
+            assert await transport.prewarm(origin, 1) == 0  # closed: opens nothing
+
+    run(main())

@@ -61,6 +61,40 @@ def test_output_is_compact_utf8_and_numpy_and_defaults_work() -> None:
     assert dumps_line({"p": Path("a")}) == '{"p":"a"}\n'
 
 
+def test_sorted_keys_give_one_encoding_per_content() -> None:
+    a = {"b": 1, "a": {"d": [1, {"z": 0, "y": 2**80}], "c": None}}
+    b = {"a": {"c": None, "d": [1, {"y": 2**80, "z": 0}]}, "b": 1}
+    assert jsonfast.dumps_bytes(a, sort_keys=True) == jsonfast.dumps_bytes(b, sort_keys=True)
+    assert jsonfast.dumps_bytes(a, sort_keys=True).startswith(b'{"a":{"c":null')  # also where json decides
+    assert jsonfast.dumps({"b": 1, "a": 2}, sort_keys=False) == '{"b":1,"a":2}'
+
+
+def test_sample_fingerprints_follow_content_not_identity() -> None:
+    from rationalerm.reward import RewardSample
+
+    def sample(**changes):
+        fields = {
+            "human_checklist": ("Response 1 gets the year wrong.",),
+            "human_label": 2,
+            "context": ({"role": "user", "content": "When?"},),
+            "response1": "1658",
+            "response2": "1648",
+        }
+        return RewardSample(**{**fields, **changes})
+
+    base = sample().fingerprint()
+    assert sample(id="other id").fingerprint() == base
+    assert sample(context=({"content": "When?", "role": "user"},)).fingerprint() == base  # key order
+    for changed in (
+        sample(human_label=1),
+        sample(response2="1649"),
+        sample(human_checklist=("Response 1 gets the year wrong.", "More.")),
+        sample(context=({"role": "user", "content": "When? "},)),
+        sample(golden="A golden judgment."),
+    ):
+        assert changed.fingerprint() != base
+
+
 def test_atomic_write_of_pieces(tmp_path: Path) -> None:
     pieces = [f"line {i}\n".encode() for i in range(3000)]  # more than one writev takes
     data = b"".join(pieces)

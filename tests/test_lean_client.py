@@ -221,6 +221,8 @@ def test_reward_batches_warm_the_judge_connections_up(judge_server: JudgeServer)
 
     first, second = asyncio.run(go())
     assert opened == [8, 0]  # the second batch found the first one's connections still open
+    # The warm-up runs beside the first requests: they waited for its connections rather than opening their own.
+    assert judge_server.accepted == 8
     assert all(r.status == "ok" for r in first + second)
 
 

@@ -168,6 +168,8 @@ def test_one_matcher_call_per_batch_and_identical_completions_scored_once() -> N
     assert scorer.stats.scored == 3 and scorer.stats.completions == 5
     assert results[0].score == results[2].score == results[3].score == pytest.approx(0.5)
     assert results[4].score == 0.0
+    assert len({id(r) for r in results}) == 5  # repeats are copies: changing one changes no other
+    results[0].score = 99.0
     again = run(scorer.score_batch([honest], [SAMPLE]))
     assert again[0].cached and again[0].score == pytest.approx(0.5) and matcher.calls == [2]
 
@@ -331,6 +333,33 @@ def test_llm_matcher_parts_share_requests_in_flight(judge_server: JudgeServer) -
     scores = {r.score for i, r in enumerate(results) if i != PIPELINE_PART}
     assert len(scores) == 1 and all(r.status == OK for r in results)
     assert results[PIPELINE_PART].score < next(iter(scores))
+
+
+def test_pipelined_batches_cache_every_part(judge_server: JudgeServer) -> None:
+    """With an LLM matcher each part's results are cached as the part finishes: a second batch asks nothing,
+    and what the caller does with the first batch's results does not reach the cache."""
+    from rationalerm.matchers.llm import LLMMatcher
+    from reward_helpers import metajudge_script
+
+    judge_server.script = metajudge_script(gullible=False)
+    batch = [render_completion(HONEST[: 1 + k % 2], "B>A", preamble=f"Rollout {k}.") for k in range(21)]
+    batch.append(render_completion(HONEST, "A>B"))  # a wrong verdict: scored without the judge
+
+    async def go():
+        async with LLMMatcher(JudgePool("judge", [judge_server.url], cache=None, concurrency=4)) as matcher:
+            scorer = RewardScorer(RewardConfig(), matcher=matcher)
+            first = await scorer.score_batch(batch, [SAMPLE] * len(batch))
+            expected = [r.score for r in first]
+            for r in first:
+                r.score = -1.0
+            second = await scorer.score_batch(batch, [SAMPLE] * len(batch))
+            return scorer, expected, second
+
+    scorer, expected, second = run(go())
+    assert judge_server.count == 2  # two distinct reason lists, asked once, in the first batch only
+    assert scorer.stats.cache_hits == len(batch)
+    assert [r.score for r in second] == expected and all(r.cached for r in second)
+    assert expected[-1] == 0.0 and min(expected[:-1]) > 0.0
 
 
 def test_screening_workers_give_the_in_process_results_and_survive_losing_a_worker(

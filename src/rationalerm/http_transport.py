@@ -22,6 +22,7 @@ transport (by default httpx2's own), so TLS keeps the standard, audited path.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import time
 from collections import deque
@@ -384,6 +385,15 @@ class PreparedRequest:
         self.timeouts: dict[str, Any] = dict(template.extensions.get("timeout") or {})
 
 
+# Connections in the first wave of a prewarm (then 2x, 4x, ...).
+_FIRST_WAVE = 8
+
+
+def _failed(task: asyncio.Task[Any]) -> bool:
+    """A finished task that raised or was cancelled (its exception counts as retrieved)."""
+    return task.cancelled() or task.exception() is not None
+
+
 class FastHTTPTransport(httpx2.AsyncBaseTransport):
     """httpx2 transport: asyncio HTTP/1.1 keep-alive for ``http://``, ``fallback`` for every other scheme.
 
@@ -402,6 +412,8 @@ class FastHTTPTransport(httpx2.AsyncBaseTransport):
         fallback: httpx2.AsyncBaseTransport | None = None,
     ):
         self._idle: dict[tuple[str, str, int], deque[_Connection]] = {}
+        # Connections prewarm is opening that no request has claimed yet (see _claim).
+        self._opening: dict[tuple[str, str, int], deque[asyncio.Task[_Connection]]] = {}
         self._active: set[_Connection] = set()
         self._max_keepalive = max_keepalive
         self._keepalive_expiry = keepalive_expiry
@@ -417,9 +429,9 @@ class FastHTTPTransport(httpx2.AsyncBaseTransport):
         loop = asyncio.get_running_loop()
         _, host, port = origin
         try:
-            _, connection = await asyncio.wait_for(
-                loop.create_connection(lambda: _Connection(loop, origin), host, port), timeout
-            )
+            # asyncio.timeout, not wait_for: no extra task per connection (a burst opens a hundred at once).
+            async with asyncio.timeout(timeout):
+                _, connection = await loop.create_connection(lambda: _Connection(loop, origin), host, port)
         except TimeoutError:
             raise httpx2.ConnectTimeout(
                 f"no connection to {host}:{port} within {timeout} s", request=request
@@ -458,22 +470,75 @@ class FastHTTPTransport(httpx2.AsyncBaseTransport):
         idle.append(connection)
 
     async def prewarm(self, origin: tuple[str, str, int], count: int, timeout: float | None = None) -> int:
-        """Open connections to ``origin`` concurrently until ``count`` are idle; return how many were opened.
+        """Open connections to ``origin`` concurrently until ``count`` are idle or being opened; return how many
+        were opened.
 
         For a burst about to start: ``count`` connections set up side by side take about as long as one, while
-        requests that each open their own wait behind the work between them. A connection that fails is not an
-        error here (the request that needs it will say why)."""
+        requests that each open their own wait behind the work between them. A request that finds no idle
+        connection meanwhile takes one of those being opened rather than opening another, so prewarm can run beside
+        the burst's first requests. The connections are opened whether or not this call is cancelled, each within
+        ``timeout``. A connection that fails is not an error here (the request that needs it will say why)."""
         idle = sum(1 for c in self._idle.get(origin, ()) if c.usable)
-        missing = max(0, min(count, self._max_keepalive) - idle)
+        opening = self._opening.setdefault(origin, deque())
+        missing = max(0, min(count, self._max_keepalive) - idle - len(opening))
         if missing == 0 or self._closed:
             return 0
-        opened = await asyncio.gather(
-            *(self._connect(origin, timeout, None) for _ in range(missing)), return_exceptions=True
-        )
-        good = [c for c in opened if isinstance(c, _Connection)]
-        for connection in good:
-            self._checkin(connection)
-        return len(good)
+        loop = asyncio.get_running_loop()
+        # In waves of doubling size, each started when the one before is open: the burst's first requests get
+        # their connections after a few loop turns, instead of when the last of a hundred is set up.
+        tasks: list[asyncio.Task[_Connection]] = []
+        gate: asyncio.Future[Any] | None = None
+        size = _FIRST_WAVE
+        while len(tasks) < missing:
+            wave = [
+                loop.create_task(self._connect_after(gate, origin, timeout))
+                for _ in range(min(size, missing - len(tasks)))
+            ]
+            gate = asyncio.gather(*wave, return_exceptions=True)
+            tasks += wave
+            size *= 2
+        for task in tasks:
+            task.add_done_callback(functools.partial(self._opened, origin))
+        opening.extend(tasks)
+        await asyncio.wait(tasks)  # never cancels them: a request may be waiting for one
+        return sum(1 for task in tasks if not _failed(task))
+
+    async def _connect_after(
+        self, gate: asyncio.Future[Any] | None, origin: tuple[str, str, int], timeout: float | None
+    ) -> _Connection:
+        if gate is not None:
+            await gate
+        return await self._connect(origin, timeout, None)
+
+    def _opened(self, origin: tuple[str, str, int], task: asyncio.Task[_Connection]) -> None:
+        """A prewarm connection is open (or failed): idle, unless a request claimed it first (then it is that
+        request's) or the transport closed (aclose took care of it)."""
+        opening = self._opening.get(origin)
+        if opening is None or task not in opening:
+            return
+        opening.remove(task)
+        if not _failed(task):
+            self._checkin(task.result())
+
+    async def _claim(self, origin: tuple[str, str, int]) -> _Connection | None:
+        """A connection prewarm is opening, if any: waiting for it beats opening one more."""
+        opening = self._opening.get(origin)
+        while opening:
+            task = opening.popleft()
+            try:
+                return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if task.cancelled():  # the transport closed: not this request's cancellation
+                    raise httpx2.ConnectError("the transport is closed") from None
+                # This request was cancelled: the connection goes to the pool (or to the next request).
+                if not task.done():
+                    opening.appendleft(task)
+                elif not _failed(task):
+                    self._checkin(task.result())
+                raise
+            except Exception:
+                continue  # that one failed: the next one, or a connection of this request's own
+        return None
 
     # -- sending ---------------------------------------------------------------------------------------------
 
@@ -503,7 +568,9 @@ class FastHTTPTransport(httpx2.AsyncBaseTransport):
     ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
         connection = self._checkout(origin)
         if connection is None:
-            connection = await self._connect(origin, timeouts.get("connect"), request)
+            connection = await self._claim(origin) or await self._connect(
+                origin, timeouts.get("connect"), request
+            )
         connection.request_is_head = method == "HEAD"
         self._active.add(connection)
         try:
@@ -557,6 +624,13 @@ class FastHTTPTransport(httpx2.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         self._closed = True
+        for opening in self._opening.values():
+            for task in opening:
+                if not task.done():
+                    task.cancel()
+                elif not _failed(task):  # opened, its callback not run yet
+                    task.result().close()
+        self._opening.clear()
         for idle in self._idle.values():
             for connection in idle:
                 connection.close()

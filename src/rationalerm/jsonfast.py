@@ -50,21 +50,26 @@ def loads(data: str | bytes | bytearray) -> Any:
     return json.loads(data)
 
 
-def dumps_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
-    """Compact UTF-8 JSON of ``value``; ``default`` converts what neither encoder knows (as in ``json.dumps``)."""
+def dumps_bytes(value: Any, default: Callable[[Any], Any] | None = None, *, sort_keys: bool = False) -> bytes:
+    """Compact UTF-8 JSON of ``value``; ``default`` converts what neither encoder knows (as in ``json.dumps``);
+    ``sort_keys`` orders every object's keys (for content hashes)."""
     if orjson is not None:
         # orjson.JSONEncodeError is a TypeError: a huge integer, a lone surrogate, ...: json decides.
         try:
-            return orjson.dumps(value, default=default, option=_OPTIONS)
+            return orjson.dumps(
+                value, default=default, option=_OPTIONS | orjson.OPT_SORT_KEYS if sort_keys else _OPTIONS
+            )
         except TypeError:
             pass
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=default)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=default, sort_keys=sort_keys)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates cannot be UTF-8: escaped instead, so the JSON stays valid
-        return json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=default).encode("ascii")
+        return json.dumps(
+            value, ensure_ascii=True, separators=(",", ":"), default=default, sort_keys=sort_keys
+        ).encode("ascii")
 
 
-def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
+def dumps(value: Any, default: Callable[[Any], Any] | None = None, *, sort_keys: bool = False) -> str:
     """:func:`dumps_bytes` as text."""
-    return dumps_bytes(value, default).decode("utf-8")
+    return dumps_bytes(value, default, sort_keys=sort_keys).decode("utf-8")

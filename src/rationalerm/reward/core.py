@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ..jsonfast import dumps_bytes
 from ..parse import GENRM_STYLES, GenRMStyle, ParseFailure, parse_reasons, parse_verdict
 from ..records import (
     HUMAN_CHECKLIST_KEY,
@@ -109,7 +110,7 @@ class RewardSample:
         scorer asks for it for every rollout of the sample)."""
         if self._fingerprint is not None:
             return self._fingerprint
-        payload = json.dumps(
+        payload = dumps_bytes(
             [
                 self.human_checklist,
                 self.human_label,
@@ -118,11 +119,10 @@ class RewardSample:
                 self.response2,
                 self.golden,
             ],
-            sort_keys=True,
-            ensure_ascii=False,
             default=str,
+            sort_keys=True,
         )
-        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+        digest = hashlib.sha256(payload).hexdigest()[:24]
         object.__setattr__(self, "_fingerprint", digest)  # frozen: set once, a cache and not a field
         return digest
 

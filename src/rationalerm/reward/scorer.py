@@ -24,7 +24,7 @@ import logging
 import math
 import multiprocessing
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -53,8 +53,9 @@ from .guards import Material, ScreenedReasons
 logger = logging.getLogger(__name__)
 
 POLICY_NAME = "policy"  # the model name under which a completion is handed to the MetaRM workflow
-# Completions screened between two looks at the event loop when the matcher waits on a server (see _pipeline_chunk).
-PIPELINE_PART = 16
+# Completions screened between two looks at the event loop when the matcher waits on a server (see _pipeline_chunk):
+# about 2 ms of parsing and guards, so no answer waits long to be read.
+PIPELINE_PART = 8
 
 
 @dataclass(slots=True)
@@ -157,16 +158,21 @@ class RewardScorer:
                 todo[key] = (text, sample)
         if todo:
             found.update(await self._score_unique(todo))
-        return [replace(found[key]) for key in keys]
+        # Each position gets its own object (the cache keeps its own copies): a repeat in the batch is a copy.
+        handed: set[str] = set()
+        out: list[RewardResult] = []
+        for key in keys:
+            result = found[key]
+            out.append(replace(result) if key in handed else result)
+            handed.add(key)
+        return out
 
     # -- internals -----------------------------------------------------------------------------------------------
 
     def _key(self, text: str, sample: RewardSample) -> str:
-        digest = hashlib.sha256()
-        for part in (self._config_key, sample.fingerprint(), text):
-            digest.update(part.encode("utf-8", "surrogatepass"))
-            digest.update(b"\x00")
-        return digest.hexdigest()
+        # One encode and one update: the key is computed for every completion before the first request goes out.
+        payload = f"{self._config_key}\x00{sample.fingerprint()}\x00{text}\x00"
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
     async def _score_unique(self, todo: dict[str, tuple[str, RewardSample]]) -> dict[str, RewardResult]:
         self.stats.scored += len(todo)
@@ -175,7 +181,7 @@ class RewardScorer:
         results: dict[str, RewardResult] = {}
         keys = list(todo)
         step = self._pipeline_chunk()
-        matching: list[asyncio.Task[None]] = []
+        matching: list[asyncio.Future[Any]] = []
         shared: dict[str, asyncio.Future[MatchOutcome]] = {}
 
         def keep(done: list[ScreenedItem]) -> None:
@@ -194,24 +200,48 @@ class RewardScorer:
         else:
             parts = [keys[start : start + step] for start in range(0, len(keys), step)]
             screening = self._screen_in_workers(parts, todo)
-            warm_up = getattr(self.matcher, "warm_up", None)  # an LLM matcher: open its connections first
+            warm_up = getattr(self.matcher, "warm_up", None)
             if warm_up is not None:
-                await warm_up(len(keys))
+                # An LLM matcher opens its connections side by side, beside the first parts (a request that
+                # finds none idle waits for one of these rather than opening its own). warm_up never raises.
+                matching.append(asyncio.ensure_future(warm_up(len(keys))))
+            # The MetaRM runs after the matcher: only without it is a part final when its matching is.
+            remember = self.config.kind != "ralign"
             for index, part_keys in enumerate(parts):
                 keep(await self._screened(screening, index, part_keys, todo, materials))
                 part = {key: todo[key] for key in part_keys}
-                matching.append(asyncio.create_task(self._rationale(part, parsed, results, shared)))
+                matching.append(asyncio.create_task(self._part(part, parsed, results, shared, remember)))
                 if index + 1 < len(parts) and screening is None:
-                    # Let the event loop send this part's requests (one turn starts the task, the next its
-                    # requests) and read the answers that came in, before the next part is parsed: screening
-                    # holds the loop, and an answer left unread is an idle request slot.
-                    await asyncio.sleep(0)
-                    await asyncio.sleep(0)
+                    await _let_loop_run()
+            # Freed now, while requests are in flight, rather than when the batch returns: a sample's copy-guard
+            # index holds thousands of word 4-grams, and freeing them all at the end keeps every slot waiting.
+            materials.clear()
         await asyncio.gather(*matching, self._metarm(todo, results))
-        for key, result in results.items():
+        if step is None or self.config.kind == "ralign":
+            self._remember_all(todo, results)
+        return results
+
+    async def _part(
+        self,
+        part: dict[str, tuple[str, RewardSample]],
+        parsed: dict[str, ParsedCompletion],
+        results: dict[str, RewardResult],
+        shared: dict[str, asyncio.Future[MatchOutcome]],
+        remember: bool,
+    ) -> None:
+        """One part of a pipelined batch: its matching, then (when final) its results cached, while later parts
+        are still in flight rather than all at the end, where every request slot would wait on it."""
+        await self._rationale(part, parsed, results, shared)
+        if remember:
+            self._remember_all(part, results)
+            for key in part:  # not needed once final (freed as the batch goes, see materials.clear())
+                del parsed[key]
+
+    def _remember_all(self, keys: Iterable[str], results: dict[str, RewardResult]) -> None:
+        for key in keys:
+            result = results[key]
             if result.valid:
                 self._remember(key, result)
-        return results
 
     def _screen_in_workers(
         self, parts: list[list[str]], todo: dict[str, tuple[str, RewardSample]]
@@ -414,6 +444,18 @@ class RewardScorer:
 
 
 ScreenedItem = tuple[str, ParsedCompletion, RewardResult]
+
+# Loop iterations granted between two screened parts. An answer needs three to refill its request slot: one reads
+# it, one resumes its request (which releases the slot), one lets the next waiting request send.
+_ANSWER_TURNS = 4
+
+
+async def _let_loop_run() -> None:
+    """Let the event loop read the answers that came in and send the requests waiting for their slots: screening
+    holds the loop, and an answer left unread is an idle request slot. Each turn costs a few microseconds when
+    there is nothing to do."""
+    for _ in range(_ANSWER_TURNS):
+        await asyncio.sleep(0)
 
 
 def read_part(

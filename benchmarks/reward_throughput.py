@@ -12,6 +12,7 @@ with the correct verdict (so every completion needs the matcher). ``--unique`` m
   concurrency (a perfectly packed schedule of exactly the requests it saw). Goal >= 0.9. Also printed: what a
   zero-cost client reaches on the same latency draws (``schedule_bound.py``), the ceiling of any client.
   ``--screen-workers N`` parses and screens in N worker processes (``RewardScorer(screen_workers=N)``).
+  ``--loop`` picks the client's event loop (default: uvloop where installed, as rationalerm's own entry points do).
 * Local matcher: completions per second with ``--threads`` threads (default 2), model load excluded. Goal
   >= 200 /s on 2 cores. ``--backend torch-bf16`` runs the encoder's matrix products in bf16 (see
   ``rationalerm.matchers.encoder.TorchBF16Encoder``). The distinct strings embedded are printed: they are the cost.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import subprocess
 import sys
@@ -33,6 +35,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from rationalerm import aio
+from rationalerm.aio import EVENT_LOOP_ENV, event_loop_name
 from rationalerm.reward import RewardConfig, RewardSample, RewardScorer
 from rationalerm.reward.adversarial import VERDICT_BOX, render_completion
 
@@ -212,10 +216,20 @@ def main() -> None:
     )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--attacks", action="store_true")
+    parser.add_argument(
+        "--loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default="auto",
+        help="event loop of the client (auto: uvloop where installed, as the CLI, serve-reward and the sync "
+        "adapters choose; a trainer's own loop is whatever it runs)",
+    )
     args = parser.parse_args()
     completions, samples = workload(args.prompts, args.rollouts, args.unique)
+    if args.loop != "auto":
+        os.environ[EVENT_LOOP_ENV] = args.loop
+    print(f"event loop: {event_loop_name()} (as rationalerm's own entry points run; --loop to choose)")
     if args.matcher in ("llm", "both"):
-        asyncio.run(bench_llm(args, completions, samples))
+        aio.run(bench_llm(args, completions, samples))
     if args.matcher in ("local", "both"):
         from rationalerm.matchers.encoder import native_bf16
 
@@ -223,11 +237,11 @@ def main() -> None:
         if args.backend == "both":
             backends = ["onnxruntime", *(["torch-bf16"] if native_bf16() else [])]
         for backend in backends:
-            asyncio.run(
+            aio.run(
                 bench_local(argparse.Namespace(**{**vars(args), "backend": backend}), completions, samples)
             )
     if args.attacks:
-        asyncio.run(bench_attacks())
+        aio.run(bench_attacks())
 
 
 if __name__ == "__main__":

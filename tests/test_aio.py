@@ -1,12 +1,14 @@
-"""Bounded concurrent mapping: order, the limit, the first burst, errors and early stops."""
+"""Bounded concurrent mapping: order, the limit, the first burst, errors and early stops; the event loop choice."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 
 import pytest
 
+from rationalerm import aio
 from rationalerm.aio import GROWTH, iter_bounded, map_bounded
 
 
@@ -103,3 +105,37 @@ def test_stopping_early_cancels_what_is_in_progress_and_reads_items_lazily() -> 
     assert len(got) == 2 and consumed <= 16
     with pytest.raises(ValueError):
         asyncio.run(map_bounded([1], work, limit=0))
+
+
+def _running_loop_module() -> str:
+    async def which() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    return aio.run(which())
+
+
+def test_the_event_loop_is_uvloop_where_installed_unless_asked_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("uvloop")
+    monkeypatch.delenv(aio.EVENT_LOOP_ENV, raising=False)
+    assert aio.event_loop_name() == "uvloop" and _running_loop_module().startswith("uvloop")
+    loop = aio.new_event_loop()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()
+    monkeypatch.setenv(aio.EVENT_LOOP_ENV, "asyncio")
+    assert aio.event_loop_name() == "asyncio" and _running_loop_module().startswith("asyncio")
+
+
+def test_without_uvloop_auto_falls_back_and_uvloop_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop now raises ImportError
+    monkeypatch.setenv(aio.EVENT_LOOP_ENV, "auto")
+    assert aio.event_loop_name() == "asyncio" and _running_loop_module().startswith("asyncio")
+    monkeypatch.setenv(aio.EVENT_LOOP_ENV, "uvloop")
+    with pytest.raises(RuntimeError, match="uvloop is not installed"):
+        aio.new_event_loop()
+    monkeypatch.setenv(aio.EVENT_LOOP_ENV, "trio")
+    with pytest.raises(ValueError, match="RATIONALERM_EVENT_LOOP must be one of auto, uvloop, asyncio"):
+        aio.event_loop_name()

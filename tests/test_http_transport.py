@@ -10,8 +10,11 @@ import openai
 import pytest
 
 from judge_server import JudgeServer, chat_reply
+from rationalerm import aio
 from rationalerm.http_transport import FastHTTPTransport
 from rationalerm.llm import JudgePool
+
+pytestmark = pytest.mark.usefixtures("both_event_loops")
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -72,7 +75,7 @@ class RawServer:
 
 
 def run(coro: Awaitable[None]) -> None:
-    asyncio.run(coro)  # type: ignore[arg-type]
+    aio.run(coro)  # type: ignore[arg-type]
 
 
 async def keep_alive_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -314,7 +317,7 @@ def test_judge_pool_uses_the_fast_transport_for_http_only():
                 assert all(r.ok and r.text == "OK" for r in results)
                 assert 1 <= transport.idle_connections <= 4
 
-        asyncio.run(main())
+        run(main())
         assert server.count == 20
         assert "x-stainless-lang" not in server.requests[0].headers  # telemetry left out on plain http
 

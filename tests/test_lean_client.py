@@ -13,7 +13,10 @@ import openai
 import pytest
 
 from judge_server import JudgeServer, Reply, chat_reply, error_reply
+from rationalerm import aio
 from rationalerm.llm import _CHAT_PATH, _JSON_HEADERS, JudgePool, _LeanAsyncOpenAI
+
+pytestmark = pytest.mark.usefixtures("both_event_loops")
 
 KEY = "sk-lean-SECRET-77aa01"
 BODY = json.dumps({"model": "judge-1", "messages": [{"role": "user", "content": "Say OK."}]}).encode()
@@ -42,7 +45,7 @@ def test_lean_path_sends_exactly_the_head_the_sdk_builds(judge_server: JudgeServ
             await client.post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=7.0)
             await client.post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=7.0)
 
-    asyncio.run(go())
+    aio.run(go())
     sdk, first, second = judge_server.requests
     assert sdk.path == first.path == second.path == "/v1/chat/completions"
     assert first.headers == sdk.headers and second.headers == sdk.headers
@@ -62,7 +65,7 @@ def test_template_follows_a_new_api_key(judge_server: JudgeServer) -> None:
             client.api_key = "sk-rotated-key-0001"
             await client.post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=5.0)
 
-    asyncio.run(go())
+    aio.run(go())
     old, new = (r.headers["authorization"] for r in judge_server.requests)
     assert old == f"Bearer {KEY}" and new == "Bearer sk-rotated-key-0001"
 
@@ -88,7 +91,7 @@ def test_http_errors_are_the_sdk_exceptions(judge_server: JudgeServer, status: i
                 await lean_client(pool).post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=5.0)
             return caught.value
 
-    exc = asyncio.run(go())
+    exc = aio.run(go())
     assert type(exc) is error
     assert exc.status_code == status
     assert str(exc) == f"Error code: {status} - scripted failure"
@@ -115,7 +118,7 @@ def test_timeouts_and_refused_connections_are_the_sdk_exceptions(judge_server: J
             assert not isinstance(refused.value, openai.APITimeoutError)
             assert isinstance(refused.value.__cause__, httpx2.ConnectError)
 
-    asyncio.run(go())
+    aio.run(go())
 
 
 def test_compressed_answers_are_decoded(judge_server: JudgeServer) -> None:
@@ -129,7 +132,7 @@ def test_compressed_answers_are_decoded(judge_server: JudgeServer) -> None:
         async with JudgePool("judge-1", judge_server.url, api_key=KEY, cache=None) as pool:
             return await pool.complete([{"role": "user", "content": "Say OK."}])
 
-    result = asyncio.run(go())
+    result = aio.run(go())
     assert result.ok and result.text == "OK, compressed"
 
 
@@ -142,7 +145,7 @@ def test_pool_failures_through_the_lean_path_keep_reasons_and_never_the_key(
         async with JudgePool("judge-1", judge_server.url, api_key=KEY, cache=None) as pool:
             return await pool.complete([{"role": "user", "content": "Say OK."}])
 
-    result = asyncio.run(go())
+    result = aio.run(go())
     assert result.status == "error" and result.reason == "http_400" and result.attempts == 1
     assert "Error code: 400 - bad model" in result.detail and KEY not in result.detail
 
@@ -153,7 +156,7 @@ def test_https_endpoints_keep_the_sdk_default_stack() -> None:
         clients = pool._endpoints[0].clients
         assert clients and not any(isinstance(c, _LeanAsyncOpenAI) for c in clients)
     finally:
-        asyncio.run(pool.aclose())
+        aio.run(pool.aclose())
 
 
 def test_template_follows_a_new_base_url(judge_server: JudgeServer) -> None:
@@ -167,7 +170,7 @@ def test_template_follows_a_new_base_url(judge_server: JudgeServer) -> None:
                 client.base_url = other.url
                 await client.post_json(_CHAT_PATH, BODY, headers=_JSON_HEADERS, timeout=5.0)
 
-        asyncio.run(go())
+        aio.run(go())
         assert judge_server.count == 1 and other.count == 1
         assert other.requests[0].headers["host"] == f"127.0.0.1:{other.port}"
 
@@ -187,10 +190,10 @@ def test_warm_up_opens_the_connections_a_burst_will_use(judge_server: JudgeServe
             assert all(r.ok for r in results)
             return opened, again, idle, len(judge_server._connections)
 
-    opened, again, idle, server_side = asyncio.run(go())
+    opened, again, idle, server_side = aio.run(go())
     assert (opened, again, idle) == (6, 0, 6)
     assert server_side == 6  # the burst used the warmed connections and opened none of its own
-    assert asyncio.run(_https_warm_up()) == 0
+    assert aio.run(_https_warm_up()) == 0
 
 
 async def _https_warm_up() -> int:
@@ -219,7 +222,7 @@ def test_reward_batches_warm_the_judge_connections_up(judge_server: JudgeServer)
             second = await scorer.score_batch(["changed " + c for c in completions], [sample] * 40)
             return first, second
 
-    first, second = asyncio.run(go())
+    first, second = aio.run(go())
     assert opened == [8, 0]  # the second batch found the first one's connections still open
     # The warm-up runs beside the first requests: they waited for its connections rather than opening their own.
     assert judge_server.accepted == 8
@@ -239,5 +242,5 @@ def test_warm_up_never_fails_on_a_server_that_is_down() -> None:
             result = await pool.complete([{"role": "user", "content": "hi"}])
             return opened, result
 
-    opened, result = asyncio.run(go())
+    opened, result = aio.run(go())
     assert opened == 0 and result.status == "error" and result.reason == "connection_error"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from judge_server import JudgeServer, chat_reply
 from rationalerm.llm import JudgePool
@@ -307,6 +309,55 @@ def test_injection_literal_prefilter_never_misses_what_the_pattern_matches() -> 
         assert is_injection(text) == (_INJECTION_RE.search(text) is not None)
 
     agree()
+
+
+_TOKEN_PIECES = [
+    "Response",
+    "response",
+    "RESPONSES",
+    "assistant",
+    "Answers",
+    "answer1",
+    "candidate",
+    "responses#",
+    " ",
+    "  ",
+    "\n",
+    "A",
+    "B",
+    "a",
+    "b",
+    "1",
+    "2",
+    "3",
+    "(",
+    ")",
+    "#",
+    "'s",
+    "x",
+    "_",
+    "-",
+    ".",
+    "ab",
+    "1x",
+    "Ab",
+    "é",
+    "İ",
+    "ſ",
+    "\u212a",
+    "°C",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TOKEN_PIECES), max_size=14).map("".join))
+def test_one_scan_gives_the_word_lists_as_defined(text: str) -> None:
+    """The guards' single tokenizing scan equals the definitions: side mentions replaced, then lower-cased words;
+    and plain lower-cased words."""
+    from rationalerm.reward.guards import _SIDE_RE, _WORD_RE, _side, _tokens
+
+    replaced = _SIDE_RE.sub(lambda m: f" side{_side(m.group('side'))} ", text)
+    assert _tokens(text) == (_WORD_RE.findall(replaced.lower()), _WORD_RE.findall(text.lower()))
 
 
 def test_llm_matcher_parts_share_requests_in_flight(judge_server: JudgeServer) -> None:

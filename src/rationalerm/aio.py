@@ -1,22 +1,67 @@
-"""Bounded concurrent mapping for work that waits on a judge server.
+"""Bounded concurrent mapping for work that waits on a judge server, and the event loop rationalerm runs it on.
 
 Starting one task per item at once (``asyncio.gather`` over thousands of requests) makes every task build its
 request before the event loop looks at the network again: with a few thousand prompts that is a few hundred ms in
 which the first answers, and even the connections being opened, wait unread while the server idles.
 :func:`iter_bounded` keeps at most ``limit`` items in progress, starts ``start`` of them on the first turn (one per
 request slot) and a few more on each later one, and yields results as they finish.
+
+Where rationalerm owns the event loop (the CLI commands, ``serve-reward``, the synchronous adapters), it runs on
+uvloop when that is installed (it is a dependency on Linux and macOS): the client's own CPU per judge request is
+what limits a judge run at high concurrency, and uvloop's C event loop and transports cut it. The environment
+variable ``RATIONALERM_EVENT_LOOP`` chooses: ``auto`` (default), ``uvloop`` (required) or ``asyncio``. Code that
+brings its own loop (``await scorer.score_batch(...)`` in a trainer's loop) keeps it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import TypeVar
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from typing import Any, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+T = TypeVar("T")
 
-__all__ = ["iter_bounded", "map_bounded"]
+__all__ = ["EVENT_LOOP_ENV", "event_loop_name", "iter_bounded", "map_bounded", "new_event_loop", "run"]
+
+EVENT_LOOP_ENV = "RATIONALERM_EVENT_LOOP"
+_EVENT_LOOPS = ("auto", "uvloop", "asyncio")
+
+
+def _loop_factory() -> tuple[str, Callable[[], asyncio.AbstractEventLoop]]:
+    choice = (os.environ.get(EVENT_LOOP_ENV) or "auto").strip().lower()
+    if choice not in _EVENT_LOOPS:
+        raise ValueError(f"{EVENT_LOOP_ENV} must be one of {', '.join(_EVENT_LOOPS)}, not {choice!r}")
+    if choice != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if choice == "uvloop":
+                raise RuntimeError(
+                    f"{EVENT_LOOP_ENV}=uvloop but uvloop is not installed (pip install uvloop)"
+                ) from None
+        else:
+            return "uvloop", uvloop.new_event_loop
+    return "asyncio", asyncio.new_event_loop
+
+
+def event_loop_name() -> str:
+    """The event loop :func:`run` and :func:`new_event_loop` use here: ``uvloop`` or ``asyncio``."""
+    return _loop_factory()[0]
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop of the chosen kind (for a loop run on a thread of its own)."""
+    return _loop_factory()[1]()
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)`` on the chosen event loop."""
+    with asyncio.Runner(loop_factory=_loop_factory()[1]) as runner:
+        return runner.run(coro)
+
 
 # Items started per finished item while the window fills: enough to keep ahead of the request slots, few enough
 # that building them never holds the event loop for long.

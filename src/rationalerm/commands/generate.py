@@ -6,7 +6,6 @@ options, the pool, the progress display and the run summary table.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .. import aio
 from ..cli import ProblemPrinter, app, console, err_console, fail
 from ..io import InputError
 
@@ -111,7 +111,7 @@ def run_judge_side(
                 return await work(pool, on_start=on_start, on_result=on_result, on_problem=printer)
 
     try:
-        summary = asyncio.run(run())
+        summary = aio.run(run())
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     except InputError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from pathlib import Path
@@ -20,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from .. import aio
 from ..cli import ProblemPrinter, app, console, err_console, fail
 from ..io import InputError
 
@@ -180,7 +180,7 @@ def judge(
                 )
 
     try:
-        summary = asyncio.run(run())
+        summary = aio.run(run())
     except InputError as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:

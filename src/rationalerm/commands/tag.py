@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from .. import aio
 from ..cli import ProblemPrinter, app, console, err_console, fail
 from ..io import InputError, write_json
 
@@ -156,7 +156,7 @@ def tag(
                 )
 
     try:
-        summary = asyncio.run(run())
+        summary = aio.run(run())
     except InputError as exc:
         raise fail(str(exc)) from None
     printer.finish()

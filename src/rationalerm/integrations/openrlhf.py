@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .. import aio
 from ..records import RecordError
 from ..reward import RewardResult, RewardSample, RewardScorer
 from . import ScorerSpec, open_scorer
@@ -126,7 +127,7 @@ class RewardServer:
         self._lock = threading.Lock()
         self._given_scorer = scorer
         self._scorer: RewardScorer | None = None
-        self._loop = asyncio.new_event_loop()
+        self._loop = aio.new_event_loop()
         self._queue: asyncio.Queue[_Job] | None = None
         self._loop_thread = threading.Thread(
             target=self._loop.run_forever, name="reward-scoring", daemon=True

@@ -6,11 +6,11 @@ Two implementations: :class:`rationalerm.matchers.local.LocalMatcher` (offline s
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from .. import aio
 from ..parse import ParseFailure
 from ..records import Matching
 
@@ -44,7 +44,7 @@ class Matcher(Protocol):
 
 def match_sync(matcher: Matcher, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
     """Run ``matcher.match`` from synchronous code (no running event loop)."""
-    return asyncio.run(matcher.match(requests))
+    return aio.run(matcher.match(requests))
 
 
 __all__ = ["MatchOutcome", "MatchRequest", "Matcher", "match_sync"]

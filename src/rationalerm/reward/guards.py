@@ -171,21 +171,51 @@ _IGNORECASE_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", 
 def is_injection(text: str) -> bool:
     """Whether a reason addresses the judge or forges the judge's answer format instead of judging responses."""
     folded = (text if text.isascii() else text.translate(_IGNORECASE_ASCII)).lower()
-    if not any(literal in folded for literal in _INJECTION_LITERALS):
+    if not any(map(folded.__contains__, _INJECTION_LITERALS)):
         return False
     return _INJECTION_RE.search(text) is not None
 
 
+# One pass over a reason for both word lists the guards use: side mentions ("Response A", "assistant (2)") as one
+# match (group 1, its side in group 2), every other word as itself (group 3).
+_TOKEN_RE = re.compile(rf"({_SIDE_RE.pattern})|(\w+)", re.IGNORECASE)
+
+
 def _words(text: str) -> list[str]:
-    return _WORD_RE.findall(_SIDE_RE.sub(lambda m: f" side{_side(m.group('side'))} ", text).lower())
+    """The words of a reason, lower-cased, with each side mention as ``side1`` or ``side2``."""
+    return _tokens(text)[0]
+
+
+def _tokens(text: str) -> tuple[list[str], list[str]]:
+    """(words with side mentions as ``side1``/``side2``, plain lower-cased words): what :func:`_words` and
+    ``_WORD_RE.findall(text.lower())`` give, from one scan of the text."""
+    if not text.isascii():
+        # Lower-casing can change what counts as a word outside ASCII: exactly as defined, replace then split.
+        sided = _WORD_RE.findall(_SIDE_RE.sub(lambda m: f" side{_side(m.group('side'))} ", text).lower())
+        return sided, _WORD_RE.findall(text.lower())
+    sided: list[str] = []
+    plain: list[str] = []
+    for mention, side, word in _TOKEN_RE.findall(text):
+        if word:
+            word = word.lower()
+            sided.append(word)
+            plain.append(word)
+        else:
+            sided.append(_SIDE_WORDS[side])
+            plain += _WORD_RE.findall(mention.lower())  # "Response (A)": response, a; "answer1": answer1
+    return sided, plain
+
+
+_SIDE_WORDS = {"1": "side1", "a": "side1", "A": "side1", "2": "side2", "b": "side2", "B": "side2"}
 
 
 def _side(token: str) -> str:
     return "1" if token.lower() in {"1", "a"} else "2"
 
 
-def _shingles(words: Sequence[str], n: int = 4) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+def _shingles(words: Sequence[str]) -> set[tuple[str, ...]]:
+    """The word 4-grams of ``words``."""
+    return set(zip(words, words[1:], words[2:], words[3:], strict=False))
 
 
 @dataclass(slots=True)
@@ -214,26 +244,40 @@ def is_copied(text: str, material: Material, config: GuardConfig) -> bool:
     its words sit in word 4-grams found in the material and fewer than ``copy_min_own`` words are its own. A reason
     that quotes evidence and says something about it ("Response 1 writes `x and y`, which raises ValueError on a
     Series") keeps enough words of its own to pass."""
-    words = _WORD_RE.findall(text.lower())
+    return _copied(_WORD_RE.findall(text.lower()), material, config)
+
+
+def _copied(words: list[str], material: Material, config: GuardConfig) -> bool:
+    """:func:`is_copied` on the reason's plain lower-cased words."""
     if len(words) < 3:
         return False
     if len(words) < config.copy_min_words:
         return f" {' '.join(words)} " in material.joined
     covered = [False] * len(words)
-    for start in range(len(words) - 3):
-        if tuple(words[start : start + 4]) in material.shingles:
-            covered[start : start + 4] = [True] * 4
-    share = sum(covered) / len(words)
-    return share >= config.copy_share and len(words) - sum(covered) < config.copy_min_own
+    shingles = material.shingles
+    for start, gram in enumerate(zip(words, words[1:], words[2:], words[3:], strict=False)):
+        if gram in shingles:
+            covered[start : start + 4] = _FOUR
+    copied = sum(covered)
+    return copied / len(words) >= config.copy_share and len(words) - copied < config.copy_min_own
+
+
+_FOUR = [True] * 4
+_SPECIFIC_MARK_RE = re.compile(r"[\d`\"“”=(){}\[\]<>]|'[^']+'")
 
 
 def is_generic(text: str) -> bool:
     """Whether a reason names nothing specific: no digit, quote or code mark, and fewer than two words outside
     :data:`GENERIC_WORDS`. The MetaJudge rubric scores a vague item 0 anyway; voiding it here keeps a judge's
     leniency (or an embedding's surface similarity) from paying for it."""
-    if re.search(r"[\d`\"“”=(){}\[\]<>]|'[^']+'", text):
+    return _generic(text, None)
+
+
+def _generic(text: str, words: list[str] | None) -> bool:
+    """:func:`is_generic`, given the reason's words (from :func:`_words`) when they are at hand."""
+    if _SPECIFIC_MARK_RE.search(text):
         return False
-    return sum(1 for word in _words(text) if word not in GENERIC_WORDS) < 2
+    return sum(1 for word in (_words(text) if words is None else words) if word not in GENERIC_WORDS) < 2
 
 
 def _is_duplicate(words: set[str], seen: list[set[str]], threshold: float) -> bool:
@@ -256,16 +300,17 @@ def screen_reasons(reasons: Sequence[str], material: Material, config: GuardConf
             ranked.append(None)
             continue
         clean = sanitize_item(reason)
-        words = set(_words(clean))
+        sided, plain = _tokens(clean)
+        words = set(sided)
         if not words or (config.collapse_duplicates and _is_duplicate(words, seen, config.duplicate_jaccard)):
             duplicates += 1
             continue
         seen.append(words)
-        if config.block_copies and is_copied(clean, material, config):
+        if config.block_copies and _copied(plain, material, config):
             copied += 1
             ranked.append(None)
             continue
-        if config.block_generic and is_generic(clean):
+        if config.block_generic and _generic(clean, sided):
             generic += 1
             ranked.append(None)
             continue

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..llm import JudgePool
@@ -101,7 +101,10 @@ class RewardScorer:
         self.metarm_settings = metarm_settings
         self.cache_size = cache_size
         self.stats = ScorerStats()
-        self._cache: OrderedDict[str, RewardResult] = OrderedDict()
+        # Results are kept as plain tuples of their fields: the garbage collector stops tracking a tuple of numbers
+        # and strings, while tens of thousands of cached result objects would make every full collection (and its
+        # pause of the event loop) longer.
+        self._cache: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
         self._config_key = self.config.fingerprint()
         if screen_workers < 0:
             raise ValueError("screen_workers must be >= 0")
@@ -153,7 +156,7 @@ class RewardScorer:
             if hit is not None:
                 self._cache.move_to_end(key)
                 self.stats.cache_hits += 1
-                found[key] = replace(hit, cached=True)
+                found[key] = _thaw(hit)
             else:
                 todo[key] = (text, sample)
         if todo:
@@ -437,13 +440,22 @@ class RewardScorer:
     def _remember(self, key: str, result: RewardResult) -> None:
         if self.cache_size <= 0:
             return
-        self._cache[key] = replace(result)
+        self._cache[key] = tuple([getattr(result, name) for name in _RESULT_FIELDS])
         self._cache.move_to_end(key)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
 
 
 ScreenedItem = tuple[str, ParsedCompletion, RewardResult]
+_RESULT_FIELDS = tuple(field.name for field in fields(RewardResult))
+
+
+def _thaw(values: tuple[Any, ...]) -> RewardResult:
+    """A cached result (its field values) as a new result marked ``cached``."""
+    result = RewardResult(*values)
+    result.cached = True
+    return result
+
 
 # Loop iterations granted between two screened parts. An answer needs three to refill its request slot: one reads
 # it, one resumes its request (which releases the slot), one lets the next waiting request send.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, aio
 from ..io import InputError, RowProblem, write_json, write_jsonl
 from ..matchers import Matcher, MatchRequest
 from ..metrics import (
@@ -329,7 +329,7 @@ def evaluate(
                 return await score(matcher)
         return await score(matcher)
 
-    results, sample_results = asyncio.run(run())
+    results, sample_results = aio.run(run())
     provenance = {
         "input": str(input_path),
         "models": list(chosen),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import aio
 from ..io import InputError, JsonlAppender, RowProblem, iter_jsonl, repair_torn_tail, write_jsonl
 from ..llm import Completion, JudgePool, PoolStats, Usage, default_cache_path
 from ..prompts import Prompt
@@ -233,7 +234,7 @@ def run_with_pool(
         ) as pool:
             return await work(pool)
 
-    return asyncio.run(run())
+    return aio.run(run())
 
 
 def provenance(pool: JudgePool, prompt: Prompt, **settings: Any) -> dict[str, Any]:

@@ -62,6 +62,19 @@ def render_item_list(items: Sequence[object], prefix: str) -> str:
     return "\n".join(f"{prefix}{index}. {sanitize_item(item)}" for index, item in enumerate(items, start=1))
 
 
+def _human_block(human: Sequence[object]) -> str:
+    items = tuple(human)
+    if all(type(item) is str for item in items):  # text only: equal tuples render the same
+        return _cached_human_block(items)
+    return render_item_list(items, "R") or "(none)"
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_human_block(human: tuple[str, ...]) -> str:
+    # Cached: every rollout of a prompt is judged against the same human list.
+    return render_item_list(human, "R") or "(none)"
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedPrompt:
     """The filled template and the lists as sent. ``prefix`` is the part shared by every judged model list for the
@@ -79,7 +92,7 @@ def render_metajudge(prompt: Prompt, human: Sequence[object], model: Sequence[ob
     values = {
         "n_human": str(len(human)),
         "n_model": str(len(model)),
-        "human_items": render_item_list(human, "R") or "(none)",
+        "human_items": _human_block(human),
         "model_items": render_item_list(model, "S") or "(none)",
     }
     literals, names = _segments(prompt.text)

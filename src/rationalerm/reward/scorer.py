@@ -185,7 +185,7 @@ class RewardScorer:
         keys = list(todo)
         step = self._pipeline_chunk()
         matching: list[asyncio.Future[Any]] = []
-        shared: dict[str, asyncio.Future[MatchOutcome]] = {}
+        shared: dict[RequestKey, asyncio.Future[MatchOutcome]] = {}
 
         def keep(done: list[ScreenedItem]) -> None:
             for key, parsed_one, result in done:
@@ -229,7 +229,7 @@ class RewardScorer:
         part: dict[str, tuple[str, RewardSample]],
         parsed: dict[str, ParsedCompletion],
         results: dict[str, RewardResult],
-        shared: dict[str, asyncio.Future[MatchOutcome]],
+        shared: dict[RequestKey, asyncio.Future[MatchOutcome]],
         remember: bool,
     ) -> None:
         """One part of a pipelined batch: its matching, then (when final) its results cached, while later parts
@@ -311,14 +311,14 @@ class RewardScorer:
         todo: dict[str, tuple[str, RewardSample]],
         parsed: dict[str, ParsedCompletion],
         results: dict[str, RewardResult],
-        shared: dict[str, asyncio.Future[MatchOutcome]] | None = None,
+        shared: dict[RequestKey, asyncio.Future[MatchOutcome]] | None = None,
     ) -> None:
         """Match the reasons of ``todo`` that can change their reward. ``shared`` holds the requests already sent by
         other parts of the batch (request key -> outcome): those are awaited, not sent again."""
         shared = {} if shared is None else shared
-        requests: dict[str, MatchRequest] = {}
-        waits: dict[str, asyncio.Future[MatchOutcome]] = {}
-        wanted: dict[str, str] = {}
+        requests: dict[RequestKey, MatchRequest] = {}
+        waits: dict[RequestKey, asyncio.Future[MatchOutcome]] = {}
+        wanted: dict[str, RequestKey] = {}
         for key, (_, sample) in todo.items():
             screened = parsed[key].screened
             if not self._needs_rationale(results[key], screened):
@@ -327,17 +327,18 @@ class RewardScorer:
             if not screened.kept or not sample.human_checklist:
                 self._apply(results[key], screened, Matching((), len(sample.human_checklist), 0))
                 continue
-            request_key = _request_key(sample.human_checklist, screened.kept)
+            # The lists themselves key the request: exact, and their strings' hashes are already computed.
+            request_key = (tuple(sample.human_checklist), screened.kept)
             wanted[key] = request_key
             if request_key in requests or request_key in waits:
                 continue
             if request_key in shared:
                 waits[request_key] = shared[request_key]
             else:
-                requests[request_key] = MatchRequest(request_key, sample.human_checklist, screened.kept)
+                requests[request_key] = MatchRequest(str(len(requests)), request_key[0], screened.kept)
         if not wanted:
             return
-        by_key: dict[str, MatchOutcome] = {}
+        by_key: dict[RequestKey, MatchOutcome] = {}
         if requests:
             assert self.matcher is not None
             loop = asyncio.get_running_loop()
@@ -447,6 +448,7 @@ class RewardScorer:
 
 
 ScreenedItem = tuple[str, ParsedCompletion, RewardResult]
+RequestKey = tuple[tuple[str, ...], tuple[str, ...]]  # (human list, reasons kept): one matcher request
 _RESULT_FIELDS = tuple(field.name for field in fields(RewardResult))
 
 
@@ -501,14 +503,6 @@ def screen_part(config: RewardConfig, items: Sequence[tuple[str, str, RewardSamp
 
 def _warm_worker() -> None:
     """Nothing: submitted once per worker so it starts (and imports this package) before the first batch."""
-
-
-def _request_key(human: Sequence[str], reasons: Sequence[str]) -> str:
-    digest = hashlib.sha256()
-    for part in (*human, "\x01", *reasons):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
-    return digest.hexdigest()[:24]
 
 
 async def score_batch(

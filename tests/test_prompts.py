@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from judge_server import list_sizes
 from rationalerm.parse import find_result_block, parse_score_lines
@@ -79,6 +81,69 @@ def test_human_list_first_model_list_last_and_shared_prefix():
 )
 def test_sanitize_item(item, expected):
     assert sanitize_item(item) == expected
+
+
+def _sanitize_by_definition(value: str) -> str:
+    """Every replacement of sanitize_item applied in order, with no shortcut."""
+    from rationalerm.prompts import render
+
+    value = render._LINE_BREAKS_RE.sub(" ", value)
+    value = render._CONTROL_RE.sub("", value)
+    value = render._TAG_RE.sub(" ", value)
+    value = render._SCORE_REF_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}-{m.group(3)}{m.group(4)}", value)
+    value = render._SPACES_RE.sub(" ", value).strip()
+    previous = None
+    while previous != value:
+        previous = value
+        value = render._LEADING_MARKER_RE.sub("", value, count=1).strip()
+    return value or render.EMPTY_ITEM
+
+
+_ITEM_PIECES = [
+    "Response A",
+    " ",
+    "  ",
+    "\t",
+    "\u00a0",
+    "\u2003",
+    "\n",
+    "\r",
+    "\x0b",
+    "\x1c",
+    "\x85",
+    "\u2028",
+    "\x00",
+    "\x1f",
+    "\x7f",
+    "<",
+    ">",
+    "[",
+    "]",
+    "@",
+    "R1",
+    "S2",
+    "3.",
+    "- ",
+    "#",
+    "(2)",
+    "RESULT_START",
+    "result end",
+    "é",
+    "x",
+    "R1@S2",
+    "r 3 @ s 4",
+    "<RESULT_START>",
+    "[result end]",
+    "</RESULT_END>",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_ITEM_PIECES), max_size=12).map("".join))
+def test_sanitize_shortcut_gives_what_every_replacement_gives(item: str) -> None:
+    from rationalerm.prompts.render import _sanitize
+
+    assert _sanitize.__wrapped__(item) == _sanitize_by_definition(item)
 
 
 def test_hostile_items_cannot_forge_items_or_a_result_block():

@@ -229,7 +229,7 @@ _VERDICT_LINE_RE = re.compile(
 
 def _normalize_verdict(fragment: str) -> str:
     value = fragment
-    for _ in range(2):
+    for _ in range(2 if "\\" in value else 0):
         value = _LATEX_WRAPPER_RE.sub(r"\1", value)
     for symbol, replacement in _VERDICT_SYMBOLS:
         value = value.replace(symbol, replacement)
@@ -305,7 +305,7 @@ _BOLD_RE = re.compile(r"\*\*(.+?)\*\*")
 
 
 def _clean_reason(text: str) -> str:
-    value = _BOLD_RE.sub(r"\1", text)
+    value = _BOLD_RE.sub(r"\1", text) if "**" in text else text
     return " ".join(value.split()).strip()
 
 
@@ -318,7 +318,8 @@ def _list_items(block: str) -> list[str]:
         if not line.strip():
             current = None
             continue
-        if _STOP_LINE_RE.match(line) or (_BOXED_RE.search(line) and not _ITEM_RE.match(line)):
+        # "{" first: a box needs one, and the box pattern is slow to rule out on a line without it.
+        if _STOP_LINE_RE.match(line) or ("{" in line and _BOXED_RE.search(line) and not _ITEM_RE.match(line)):
             current = None
             continue
         item = _ITEM_RE.match(line)
@@ -339,7 +340,7 @@ def _list_items(block: str) -> list[str]:
             items[-1] = _clean_reason(" ".join(current))
         else:
             current = None
-    return [item for item in items if item and not _BOXED_RE.fullmatch(item.strip())]
+    return [item for item in items if item and not ("{" in item and _BOXED_RE.fullmatch(item.strip()))]
 
 
 def _section_after(text: str, heading: re.Pattern[str]) -> str | None:

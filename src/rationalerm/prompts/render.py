@@ -42,14 +42,23 @@ def sanitize_item(text: object) -> str:
     return _sanitize(text if isinstance(text, str) else str(text))
 
 
+# Any character one of the replacements above could change (line breaks, controls, tabs, no-break spaces, "@"), or
+# a run of spaces. An item with none of these and no result tag (most reasons) needs only the strip and the markers.
+_NEEDS_REPLACING_RE = re.compile(r"[\x00-\x1f\x7f\x85\xa0\u2028\u2029@]|  ")
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _sanitize(value: str) -> str:
     # Cached: the same human list is rendered for every model and rollout judged against it.
-    value = _LINE_BREAKS_RE.sub(" ", value)
-    value = _CONTROL_RE.sub("", value)
-    value = _TAG_RE.sub(" ", value)
-    value = _SCORE_REF_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}-{m.group(3)}{m.group(4)}", value)
-    value = _SPACES_RE.sub(" ", value).strip()
+    if _NEEDS_REPLACING_RE.search(value) is not None or (
+        ("<" in value or "[" in value) and _TAG_RE.search(value) is not None
+    ):
+        value = _LINE_BREAKS_RE.sub(" ", value)
+        value = _CONTROL_RE.sub("", value)
+        value = _TAG_RE.sub(" ", value)
+        value = _SCORE_REF_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}-{m.group(3)}{m.group(4)}", value)
+        value = _SPACES_RE.sub(" ", value)
+    value = value.strip()
     previous = None
     while previous != value:
         previous = value

@@ -17,7 +17,8 @@ Goals: efficiency >= 0.9 clean and >= 0.7 with faults, client CPU < 1 ms per req
 with its ratio to the goal (>= 1.0: met). ``bound`` is what a zero-cost client would reach on the same latency draws
 (``schedule_bound.py``: the slots that run dry while the last requests finish cost every client the same; with faults
 it leaves out the back-off waits, so it is an upper bound there). Client CPU is this process's CPU time during the run; server CPU is the
-server process's (rusage). With ``--repeat N`` each scenario runs N times and the medians are reported.
+server process's (rusage). With ``--repeat N`` each scenario runs N times and the medians are reported. The client
+runs on the event loop ``rationalerm judge`` uses (uvloop where installed; ``--loop asyncio`` for the standard one).
 
     .venv/bin/python benchmarks/judge_throughput.py [--samples 2000] [--concurrency 64] [--latency 0.05] [--repeat 3]
 """
@@ -25,7 +26,6 @@ server process's (rusage). With ``--repeat N`` each scenario runs N times and th
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -37,6 +37,8 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+from rationalerm import aio
+from rationalerm.aio import EVENT_LOOP_ENV, event_loop_name
 from rationalerm.llm import JudgePool
 from rationalerm.matchers.llm import LLMMatcher
 from rationalerm.workflows.judge import judge_file
@@ -111,12 +113,10 @@ async def run_once(
 
 
 def run_loop(coro, loop: str):
-    """``asyncio.run`` on the chosen event loop (``uvloop`` when asked for and installed)."""
-    if loop == "uvloop":
-        import uvloop
-
-        return uvloop.run(coro)
-    return asyncio.run(coro)
+    """Run ``coro`` as ``rationalerm judge`` does (:func:`rationalerm.aio.run`), on the chosen event loop."""
+    if loop != "auto":
+        os.environ[EVENT_LOOP_ENV] = loop
+    return aio.run(coro)
 
 
 def scenario(name: str, server_args: list[str], args: argparse.Namespace, folder: Path) -> dict:
@@ -184,9 +184,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--loop",
-        choices=("asyncio", "uvloop"),
-        default="asyncio",
-        help="event loop of client and server (uvloop: optional, must be installed)",
+        choices=("auto", "asyncio", "uvloop"),
+        default="auto",
+        help="client event loop (auto: uvloop where installed, as the CLI runs); the scripted server runs on "
+        "uvloop only with --loop uvloop",
     )
     parser.add_argument(
         "--backoff-base",
@@ -220,7 +221,7 @@ def main() -> None:
                 runs[name].append(scenario(name, server_args, args, folder))
     print(
         f"{args.samples} samples, concurrency {args.concurrency}, latency {args.latency * 1000:.0f} ms "
-        f"+/-{args.jitter:.0%}; {args.loop} loop; back-off base {args.backoff_base:g} s; median of {args.repeat} run(s) per scenario"
+        f"+/-{args.jitter:.0%}; {event_loop_name()} client loop; back-off base {args.backoff_base:g} s; median of {args.repeat} run(s) per scenario"
     )
     header = (
         f"{'scenario':<16} {'wall s':>6} {'req':>5} {'req/s':>6} {'ideal s':>7} {'eff':>5} {'eff/goal':>8} {'bound':>5} "

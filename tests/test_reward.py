@@ -404,13 +404,19 @@ def test_pipelined_batches_cache_every_part(judge_server: JudgeServer) -> None:
             for r in first:
                 r.score = -1.0
             second = await scorer.score_batch(batch, [SAMPLE] * len(batch))
-            return scorer, expected, second
+            # New, cached and repeated completions mixed, keyed part by part as the batch streams through.
+            new = render_completion(HONEST[::-1], "B>A")
+            third = await scorer.score_batch([new, batch[0], new, batch[-1], new], [SAMPLE] * 5)
+            return scorer, expected, second, third
 
-    scorer, expected, second = run(go())
-    assert judge_server.count == 2  # two distinct reason lists, asked once, in the first batch only
-    assert scorer.stats.cache_hits == len(batch)
+    scorer, expected, second, third = run(go())
+    assert judge_server.count == 3  # three distinct reason lists, each asked once
+    assert scorer.stats.cache_hits == len(batch) + 2 and scorer.stats.scored == len(batch) + 1
     assert [r.score for r in second] == expected and all(r.cached for r in second)
     assert expected[-1] == 0.0 and min(expected[:-1]) > 0.0
+    assert [r.cached for r in third] == [False, True, False, True, False]
+    assert third[0].score == third[2].score == third[4].score > 0.0 and third[0] is not third[2]
+    assert (third[1].score, third[3].score) == (expected[0], 0.0)
 
 
 def test_screening_workers_give_the_in_process_results_and_survive_losing_a_worker(

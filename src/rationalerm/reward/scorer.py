@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import logging
 import math
 import multiprocessing
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, fields, replace
@@ -151,23 +152,8 @@ class RewardScorer:
             for _ in range(_WARM_UP_TURNS):  # until its first connections are being opened
                 await asyncio.sleep(0)
         keys: list[str] = []
-        todo: dict[str, tuple[str, RewardSample]] = {}
         found: dict[str, RewardResult] = {}
-        for completion, sample in zip(completions, samples, strict=True):
-            text = completion_text(completion)
-            key = self._key(text, sample)
-            keys.append(key)
-            if key in found or key in todo:
-                continue
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                self.stats.cache_hits += 1
-                found[key] = _thaw(hit)
-            else:
-                todo[key] = (text, sample)
-        if todo:
-            found.update(await self._score_unique(todo))
+        found.update(await self._score_unique(self._plan(completions, samples, keys, found)))
         # Each position gets its own object (the cache keeps its own copies): a repeat in the batch is a copy.
         handed: set[str] = set()
         out: list[RewardResult] = []
@@ -179,50 +165,93 @@ class RewardScorer:
 
     # -- internals -----------------------------------------------------------------------------------------------
 
+    def _plan(
+        self,
+        completions: Sequence[Any],
+        samples: Sequence[RewardSample],
+        keys: list[str],
+        found: dict[str, RewardResult],
+    ) -> Iterator[tuple[str, tuple[str, RewardSample]]]:
+        """The completions to score, each once: ``(key, (text, sample))`` for every key not seen before in the
+        batch nor in the cache. Appends every completion's key to ``keys`` and puts cache hits in ``found`` as it
+        goes (lazily: a pipelined batch keys its completions part by part, not all before the first request)."""
+        seen: set[str] = set()
+        for completion, sample in zip(completions, samples, strict=True):
+            text = completion_text(completion)
+            key = self._key(text, sample)
+            keys.append(key)
+            if key in seen:
+                continue
+            seen.add(key)
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                self.stats.cache_hits += 1
+                found[key] = _thaw(hit)
+            else:
+                yield key, (text, sample)
+
     def _key(self, text: str, sample: RewardSample) -> str:
         # One encode and one update: the key is computed for every completion before the first request goes out.
         payload = f"{self._config_key}\x00{sample.fingerprint()}\x00{text}\x00"
         return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
-    async def _score_unique(self, todo: dict[str, tuple[str, RewardSample]]) -> dict[str, RewardResult]:
-        self.stats.scored += len(todo)
+    async def _score_unique(
+        self, plan: Iterator[tuple[str, tuple[str, RewardSample]]]
+    ) -> dict[str, RewardResult]:
+        todo: dict[str, tuple[str, RewardSample]] = {}
         materials: dict[str, Material] = {}
         parsed: dict[str, ParsedCompletion] = {}
         results: dict[str, RewardResult] = {}
-        keys = list(todo)
         step = self._pipeline_chunk()
         matching: list[asyncio.Future[Any]] = []
         shared: dict[RequestKey, asyncio.Future[MatchOutcome]] = {}
+        # The MetaRM runs after the matcher: only without it is a part final when its matching is.
+        remember = step is not None and self.config.kind != "ralign"
 
         def keep(done: list[ScreenedItem]) -> None:
             for key, parsed_one, result in done:
                 parsed[key] = parsed_one
                 results[key] = result
 
-        if step is None:
-            # A local matcher: screen everything (spread over the workers, if any), then one matcher call.
-            chunk = math.ceil(len(keys) / (4 * self.screen_workers)) if self.screen_workers else len(keys)
-            chunks = [keys[start : start + chunk] for start in range(0, len(keys), chunk)]
-            screening = self._screen_in_workers(chunks, todo)
-            for index, chunk_keys in enumerate(chunks):
-                keep(await self._screened(screening, index, chunk_keys, todo, materials))
-            matching.append(asyncio.create_task(self._rationale(todo, parsed, results, shared)))
-        else:
-            parts = [keys[start : start + step] for start in range(0, len(keys), step)]
-            screening = self._screen_in_workers(parts, todo)
-            # The MetaRM runs after the matcher: only without it is a part final when its matching is.
-            remember = self.config.kind != "ralign"
-            for index, part_keys in enumerate(parts):
-                keep(await self._screened(screening, index, part_keys, todo, materials))
-                part = {key: todo[key] for key in part_keys}
+        if step is not None and self._executor is None:
+            # An LLM matcher, screening here: key, screen and send part by part, so the first requests go out
+            # after a few completions, not after the whole batch is keyed.
+            while part := dict(itertools.islice(plan, step)):
+                todo.update(part)
+                keep(read_part(self.config, [(key, *item) for key, item in part.items()], materials))
                 matching.append(asyncio.create_task(self._part(part, parsed, results, shared, remember)))
-                if index + 1 < len(parts) and screening is None:
-                    await _let_loop_run()
-            # Freed now, while requests are in flight, rather than when the batch returns: a sample's copy-guard
-            # index holds thousands of word 4-grams, and freeing them all at the end keeps every slot waiting.
-            materials.clear()
+                await _let_loop_run()
+        else:
+            todo.update(plan)
+            keys = list(todo)
+            if step is None:
+                # A local matcher: screen everything (spread over the workers, if any), then one matcher call.
+                chunk = max(
+                    1, math.ceil(len(keys) / (4 * self.screen_workers)) if self.screen_workers else len(keys)
+                )
+                chunks = [keys[start : start + chunk] for start in range(0, len(keys), chunk)]
+                screening = self._screen_in_workers(chunks, todo)
+                for index, chunk_keys in enumerate(chunks):
+                    keep(await self._screened(screening, index, chunk_keys, todo, materials))
+                if todo:
+                    matching.append(asyncio.create_task(self._rationale(todo, parsed, results, shared)))
+            else:
+                # An LLM matcher with screening workers: every part handed to them at once.
+                parts = [keys[start : start + step] for start in range(0, len(keys), step)]
+                screening = self._screen_in_workers(parts, todo)
+                for index, part_keys in enumerate(parts):
+                    keep(await self._screened(screening, index, part_keys, todo, materials))
+                    part = {key: todo[key] for key in part_keys}
+                    matching.append(asyncio.create_task(self._part(part, parsed, results, shared, remember)))
+                    if index + 1 < len(parts) and screening is None:
+                        await _let_loop_run()
+        # Freed now, while requests are in flight, rather than when the batch returns: a sample's copy-guard index
+        # holds thousands of word 4-grams, and freeing them all at the end keeps every slot waiting.
+        materials.clear()
+        self.stats.scored += len(todo)
         await asyncio.gather(*matching, self._metarm(todo, results))
-        if step is None or self.config.kind == "ralign":
+        if not remember:
             self._remember_all(todo, results)
         return results
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -417,6 +418,38 @@ def test_pipelined_batches_cache_every_part(judge_server: JudgeServer) -> None:
     assert [r.cached for r in third] == [False, True, False, True, False]
     assert third[0].score == third[2].score == third[4].score > 0.0 and third[0] is not third[2]
     assert (third[1].score, third[3].score) == (expected[0], 0.0)
+
+
+def test_a_failing_pipelined_batch_leaves_nothing_running() -> None:
+    """When a matcher call fails, the batch raises and its other parts stop: none goes on asking the judge."""
+
+    class Failing(LexicalMatcher):
+        pool = SimpleNamespace(concurrency=4)  # a matcher that waits on a server: the batch is pipelined
+
+        asked = 0
+
+        async def match(self, requests):
+            self.asked += 1
+            if self.asked == 3:
+                raise RuntimeError("judge client bug")
+            await asyncio.sleep(0.2)  # still waiting on the judge when the third call fails
+            return await super().match(requests)
+
+    matcher = Failing()
+    batch = [render_completion([f"{HONEST[0][:-1]} (case {k}).", HONEST[1]], "B>A") for k in range(40)]
+
+    async def go():
+        scorer = RewardScorer(RewardConfig(), matcher=matcher)
+        with pytest.raises(RuntimeError, match="judge client bug"):
+            await scorer.score_batch(batch, [SAMPLE] * len(batch))
+        await asyncio.sleep(0.3)  # long enough for a part still running to call the matcher again
+        current = asyncio.current_task()
+        return [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+
+    left = run(go())
+    assert left == []
+    # 10 parts of 4 had each asked (the third failed at once); the nine others were cancelled before an answer.
+    assert matcher.asked == 10 and matcher.calls == []
 
 
 def test_screening_workers_give_the_in_process_results_and_survive_losing_a_worker(

@@ -23,6 +23,7 @@ fp32).
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import json
 import math
@@ -158,7 +159,7 @@ def onnx_model_path(model_dir: str | Path, directory: str | Path | None = None) 
     raise OSError(f"cannot write the exported model anywhere: {error}")
 
 
-class _BatchedEncoder:
+class _BatchedEncoder(abc.ABC):
     """What the encoders share: the folder's tokenizer, length-sorted batches with no padding beyond each batch's
     longest text, mean pooling over the attention mask and L2 normalisation (in fp32 numpy)."""
 
@@ -178,9 +179,9 @@ class _BatchedEncoder:
         tokenizer.enable_truncation(self.max_seq_length)
         self._tokenizer = tokenizer
 
+    @abc.abstractmethod
     def _hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The transformer's last hidden state of one padded batch (fp32)."""
-        raise NotImplementedError
 
     def _batches(self, lengths: np.ndarray) -> list[np.ndarray]:
         order = np.argsort(-lengths, kind="stable")

@@ -216,43 +216,40 @@ class RewardScorer:
                 results[key] = result
 
         try:
-            if step is not None and self._executor is None:
-                # An LLM matcher, screening here: key, screen and send part by part, so the first requests go out
-                # after a few completions, not after the whole batch is keyed.
-                while part := dict(itertools.islice(plan, step)):
-                    todo.update(part)
-                    keep(read_part(self.config, [(key, *item) for key, item in part.items()], materials))
-                    matching.append(asyncio.create_task(self._part(part, parsed, results, shared, remember)))
-                    await _let_loop_run()
-            else:
+            if step is None:
+                # A local matcher: screen everything (spread over the workers, if any), then one matcher call.
                 todo.update(plan)
                 keys = list(todo)
-                if step is None:
-                    # A local matcher: screen everything (spread over the workers, if any), then one matcher call.
-                    chunk = max(
-                        1,
-                        math.ceil(len(keys) / (4 * self.screen_workers))
-                        if self.screen_workers
-                        else len(keys),
-                    )
-                    chunks = [keys[start : start + chunk] for start in range(0, len(keys), chunk)]
-                    screening = self._screen_in_workers(chunks, todo)
-                    for index, chunk_keys in enumerate(chunks):
-                        keep(await self._screened(screening, index, chunk_keys, todo, materials))
-                    if todo:
-                        matching.append(asyncio.create_task(self._rationale(todo, parsed, results, shared)))
+                chunk = max(
+                    1, math.ceil(len(keys) / (4 * self.screen_workers)) if self.screen_workers else len(keys)
+                )
+                chunks = [keys[start : start + chunk] for start in range(0, len(keys), chunk)]
+                screening = self._screen_in_workers(chunks, todo)
+                for index, chunk_keys in enumerate(chunks):
+                    keep(await self._screened(screening, index, chunk_keys, todo, materials))
+                if todo:
+                    matching.append(asyncio.create_task(self._rationale(todo, parsed, results, shared)))
+            else:
+                # An LLM matcher: parts screened and sent one after the other. Screened here, they are keyed as
+                # they come (the first requests go out after a few completions, not after the whole batch is
+                # keyed); screening workers get every part at once.
+                parts: Iterable[dict[str, tuple[str, RewardSample]]]
+                screening = None
+                if self._executor is None:
+                    parts = iter(lambda: dict(itertools.islice(plan, step)), {})
                 else:
-                    # An LLM matcher with screening workers: every part handed to them at once.
-                    parts = [keys[start : start + step] for start in range(0, len(keys), step)]
-                    screening = self._screen_in_workers(parts, todo)
-                    for index, part_keys in enumerate(parts):
-                        keep(await self._screened(screening, index, part_keys, todo, materials))
-                        part = {key: todo[key] for key in part_keys}
-                        matching.append(
-                            asyncio.create_task(self._part(part, parsed, results, shared, remember))
-                        )
-                        if index + 1 < len(parts) and screening is None:
-                            await _let_loop_run()
+                    todo.update(plan)
+                    keys = list(todo)
+                    parts = [
+                        {key: todo[key] for key in keys[at : at + step]} for at in range(0, len(keys), step)
+                    ]
+                    screening = self._screen_in_workers([list(part) for part in parts], todo)
+                for index, part in enumerate(parts):
+                    todo.update(part)
+                    keep(await self._screened(screening, index, list(part), todo, materials))
+                    matching.append(asyncio.create_task(self._part(part, parsed, results, shared, remember)))
+                    if screening is None:
+                        await _let_loop_run()
             # Freed now, while requests are in flight, rather than when the batch returns: a sample's copy-guard
             # index holds thousands of word 4-grams, and freeing them all at the end keeps every slot waiting.
             materials.clear()

@@ -361,6 +361,44 @@ def test_one_scan_gives_the_word_lists_as_defined(text: str) -> None:
     assert _tokens(text) == (_WORD_RE.findall(replaced.lower()), _WORD_RE.findall(text.lower()))
 
 
+_COPY_WORDS = ["the", "war", "ended", "peace", "of", "westphalia", "in", "1658", "response", "a", "b", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_COPY_WORDS), max_size=30).map(" ".join), min_size=1, max_size=3),
+    st.lists(st.sampled_from(_COPY_WORDS), max_size=16).map(" ".join),
+)
+def test_the_copy_guard_equals_its_definition_on_word_4grams(texts: list[str], reason: str) -> None:
+    """The copy index keeps 4-gram hashes, not the 4-grams: the verdict equals the definition on the 4-grams
+    themselves, and the index holds nothing the garbage collector tracks."""
+    import gc
+    import re
+
+    from rationalerm.reward.guards import Material
+
+    config = GuardConfig()
+    material = Material.of(texts)
+    assert not any(gc.is_tracked(h) for h in material.shingles)
+    grams = set()
+    for text in texts:
+        w = re.findall(r"\w+", text.lower())
+        grams |= set(zip(w, w[1:], w[2:], w[3:], strict=False))
+    words = re.findall(r"\w+", reason.lower())
+    if len(words) < 3:
+        expected = False
+    elif len(words) < config.copy_min_words:
+        expected = f" {' '.join(words)} " in material.joined
+    else:
+        covered = [False] * len(words)
+        for start in range(len(words) - 3):
+            if tuple(words[start : start + 4]) in grams:
+                covered[start : start + 4] = [True] * 4
+        share = sum(covered)
+        expected = share / len(words) >= config.copy_share and len(words) - share < config.copy_min_own
+    assert is_copied(reason, material, config) == expected
+
+
 def test_llm_matcher_parts_share_requests_in_flight(judge_server: JudgeServer) -> None:
     from rationalerm.matchers.llm import LLMMatcher
     from rationalerm.reward.scorer import PIPELINE_PART

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -110,3 +111,34 @@ def test_concurrent_requests_are_batched_and_bounded(judge_server: JudgeServer) 
     assert health["rejected"] == statuses.count(503)
     assert health["batches"] < statuses.count(200)  # requests were scored together
     assert completion_of("PROMPT answer", "PROMPT ") == "answer" and completion_of("x", "y") == "x"
+
+
+def test_serve_forever_freezes_what_start_up_made() -> None:
+    """The serve-reward process moves its start-up objects (modules, SDK types, the model) out of the collector's
+    reach once the scorer is open, and still answers."""
+    import gc
+
+    server = RewardServer(ScorerSpec(kind="outcome"))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    gc.unfreeze()
+    try:
+        thread.start()
+        health: dict[str, Any] = {}
+        for _ in range(200):
+            with urllib.request.urlopen(server.url + "/health", timeout=10) as response:
+                health = json.loads(response.read())
+            if health["status"] == "ok":
+                break
+            time.sleep(0.05)
+        assert health["status"] == "ok"
+        assert gc.get_freeze_count() > 1000
+        status, body = post(
+            server.url + "/get_reward", {"query": [HONEST], "prompts": [""], "labels": [LABEL]}
+        )
+        assert status == 200 and body["rewards"] == [1.0]
+    finally:
+        server.httpd.shutdown()
+        thread.join(timeout=30)
+        server.httpd.server_close()
+        gc.unfreeze()
+    assert not thread.is_alive()

@@ -397,7 +397,12 @@ class _LeanAsyncOpenAI(openai.AsyncOpenAI):
         self, path: str, content: bytes, *, headers: Mapping[str, Any], timeout: float
     ) -> bytes:
         """POST ``content`` (an encoded JSON body) to ``path``; the response body, or the SDK's exception."""
-        template, prepared = await self._template(path, headers, timeout)
+        cached = (
+            self._templates.get((path, tuple(headers.items()), timeout, self.api_key))
+            if self._base_url is self._templates_base
+            else None
+        )  # every request but the first of its shape: no coroutine for the lookup
+        template, prepared = cached or await self._template(path, headers, timeout)
         try:
             status, reason, raw_headers, body = await self._lean_transport.send_prepared(prepared, content)
         except httpx2.TimeoutException as exc:

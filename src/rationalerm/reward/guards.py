@@ -262,10 +262,13 @@ def _copied(words: list[str], material: Material, config: GuardConfig) -> bool:
         return False
     if len(words) < config.copy_min_words:
         return f" {' '.join(words)} " in material.joined
-    covered = [False] * len(words)
     shingles = material.shingles
-    for start, gram in enumerate(zip(words, words[1:], words[2:], words[3:], strict=False)):
-        if hash(gram) in shingles:
+    grams = list(map(hash, zip(words, words[1:], words[2:], words[3:], strict=False)))
+    if not any(map(shingles.__contains__, grams)):
+        return False  # most reasons share no 4-gram with the material: decided without the word-by-word pass
+    covered = [False] * len(words)
+    for start, gram in enumerate(grams):
+        if gram in shingles:
             covered[start : start + 4] = _FOUR
     copied = sum(covered)
     return copied / len(words) >= config.copy_share and len(words) - copied < config.copy_min_own
@@ -290,9 +293,11 @@ def _generic(text: str, words: list[str] | None) -> bool:
 
 
 def _is_duplicate(words: set[str], seen: list[set[str]], threshold: float) -> bool:
+    size = len(words)
     for other in seen:
-        union = len(words | other)
-        if union and len(words & other) / union >= threshold:
+        shared = len(words & other)
+        union = size + len(other) - shared  # |a | b| without building the union
+        if union and shared / union >= threshold:
             return True
     return False
 

@@ -490,6 +490,61 @@ def test_a_failing_pipelined_batch_leaves_nothing_running() -> None:
     assert matcher.asked == 10 and matcher.calls == []
 
 
+class _OneAtATime(LexicalMatcher):
+    """A matcher that takes requests one at a time (``RequestMatcher``): the pipelined batch sends each alone."""
+
+    pool = SimpleNamespace(concurrency=4)
+
+    def __init__(self, *, fail_at: int | None = None, delay: float = 0.0) -> None:
+        super().__init__()
+        self.fail_at, self.delay, self.asked = fail_at, delay, []
+
+    async def match_one(self, request):
+        self.asked.append((tuple(request.human), tuple(request.model)))
+        if len(self.asked) == self.fail_at:
+            raise RuntimeError("judge client bug")
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return (await self.match([request]))[0]
+
+
+def test_requests_sent_one_at_a_time_are_each_sent_once_and_score_as_a_list_call_does() -> None:
+    from rationalerm.matchers import RequestMatcher
+
+    same = [render_completion(HONEST, "B>A", preamble=f"Rollout {k}.") for k in range(3)]
+    others = [render_completion([f"{HONEST[0][:-1]} (case {k}).", HONEST[1]], "B>A") for k in range(40)]
+    # The repeats come in the first part, in the middle (its first request answered long before) and at the end.
+    batch = [same[0], *others[:20], same[1], *others[20:], same[2]]
+    matcher = _OneAtATime()
+    assert isinstance(matcher, RequestMatcher) and not isinstance(LexicalMatcher(), RequestMatcher)
+    one = run(RewardScorer(RewardConfig(), matcher=matcher).score_batch(batch, [SAMPLE] * len(batch)))
+    listed = run(
+        RewardScorer(RewardConfig(), matcher=LexicalMatcher()).score_batch(batch, [SAMPLE] * len(batch))
+    )
+    assert [r.as_dict() for r in one] == [r.as_dict() for r in listed]
+    assert len(matcher.asked) == len(set(matcher.asked)) == 41 and matcher.calls == [1] * 41
+    assert one[0].ap == one[21].ap == one[-1].ap > 0
+
+
+def test_a_failing_batch_of_single_requests_leaves_nothing_running() -> None:
+    """A request sent on its own that fails ends the batch, and every other request in flight is cancelled."""
+    matcher = _OneAtATime(fail_at=9, delay=0.2)
+    batch = [render_completion([f"{HONEST[0][:-1]} (case {k}).", HONEST[1]], "B>A") for k in range(40)]
+
+    async def go():
+        scorer = RewardScorer(RewardConfig(), matcher=matcher)
+        with pytest.raises(RuntimeError, match="judge client bug"):
+            await scorer.score_batch(batch, [SAMPLE] * len(batch))
+        await asyncio.sleep(0.3)  # long enough for a request still running to be answered
+        current = asyncio.current_task()
+        return [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+
+    assert run(go()) == []
+    # Every request had gone out (the batch is screened in a few ms); the failure at the ninth cancelled the 39
+    # others while they waited on the judge, so none got an answer.
+    assert len(matcher.asked) == 40 and matcher.calls == []
+
+
 def test_screening_workers_give_the_in_process_results_and_survive_losing_a_worker(
     judge_server: JudgeServer,
 ) -> None:

@@ -42,9 +42,20 @@ class Matcher(Protocol):
     async def match(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]: ...
 
 
+@runtime_checkable
+class RequestMatcher(Matcher, Protocol):
+    """A matcher that waits on a judge server and so can also take requests one at a time, as they become ready
+    (the reward scorer sends each pair as soon as its completion is screened). ``pool`` is its
+    :class:`~rationalerm.llm.JudgePool`, whose limit bounds the requests in flight either way."""
+
+    pool: Any
+
+    async def match_one(self, request: MatchRequest) -> MatchOutcome: ...
+
+
 def match_sync(matcher: Matcher, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
     """Run ``matcher.match`` from synchronous code (no running event loop)."""
     return aio.run(matcher.match(requests))
 
 
-__all__ = ["MatchOutcome", "MatchRequest", "Matcher", "match_sync"]
+__all__ = ["MatchOutcome", "MatchRequest", "Matcher", "RequestMatcher", "match_sync"]

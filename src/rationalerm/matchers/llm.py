@@ -194,6 +194,11 @@ class LLMMatcher:
         verdicts = await map_bounded(requests, self.judge, limit=4 * concurrency, start=concurrency)
         return [v.outcome for v in verdicts]
 
+    async def match_one(self, request: MatchRequest) -> MatchOutcome:
+        """One request's outcome, as :meth:`match` gives it, for a caller that sends requests as they become ready
+        (:class:`~rationalerm.matchers.RequestMatcher`)."""
+        return (await self.judge(request)).outcome
+
     async def judge(self, request: MatchRequest) -> MatchVerdict:
         """Judge one pair of lists. Never raises for judge or server faults: they become the verdict's status."""
         rendered = self.render(request)

@@ -21,6 +21,7 @@ Throughput matters because the reward sits inside the rollout loop. So, per batc
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import itertools
 import logging
@@ -34,7 +35,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..llm import JudgePool
-from ..matchers import Matcher, MatchOutcome, MatchRequest
+from ..matchers import Matcher, MatchOutcome, MatchRequest, RequestMatcher
 from ..metrics import paper_metrics
 from ..parse import ParseFailure
 from ..records import Match, Matching, RecordError
@@ -102,6 +103,8 @@ class RewardScorer:
         if self.config.kind == "ralign" and metarm is None:
             raise ValueError("the 'ralign' reward needs a MetaRM pool (metarm=JudgePool(...))")
         self.matcher = matcher
+        # Checked once: a protocol isinstance costs about 20 us, and a batch has hundreds of parts.
+        self._one_at_a_time = isinstance(matcher, RequestMatcher)
         self.metarm = metarm
         self.metarm_settings = metarm_settings
         self.cache_size = cache_size
@@ -206,7 +209,8 @@ class RewardScorer:
         results: dict[str, RewardResult] = {}
         step = self._pipeline_chunk()
         matching: list[asyncio.Future[Any]] = []
-        shared: dict[RequestKey, asyncio.Future[MatchOutcome]] = {}
+        shared: dict[RequestKey, SharedRequest] = {}
+        sent: set[asyncio.Future[MatchOutcome]] = set()  # requests sent one at a time, not yet answered
         # The MetaRM runs after the matcher: only without it is a part final when its matching is.
         remember = step is not None and self.config.kind != "ralign"
 
@@ -247,7 +251,9 @@ class RewardScorer:
                 for index, part in enumerate(parts):
                     todo.update(part)
                     keep(await self._screened(screening, index, list(part), todo, materials))
-                    matching.append(asyncio.create_task(self._part(part, parsed, results, shared, remember)))
+                    matching.append(
+                        asyncio.create_task(self._part(part, parsed, results, shared, remember, sent))
+                    )
                     if screening is None:
                         await _let_loop_run()
             # Freed now, while requests are in flight, rather than when the batch returns: a sample's copy-guard
@@ -257,7 +263,7 @@ class RewardScorer:
             await asyncio.gather(*matching, self._metarm(todo, results))
         except BaseException:
             # A failed or cancelled batch leaves nothing running: no part goes on sending requests after it.
-            for task in matching:
+            for task in [*matching, *sent]:
                 task.cancel()
             raise
         if not remember:
@@ -269,12 +275,13 @@ class RewardScorer:
         part: dict[str, tuple[str, RewardSample]],
         parsed: dict[str, ParsedCompletion],
         results: dict[str, RewardResult],
-        shared: dict[RequestKey, asyncio.Future[MatchOutcome]],
+        shared: dict[RequestKey, SharedRequest],
         remember: bool,
+        sent: set[asyncio.Future[MatchOutcome]],
     ) -> None:
         """One part of a pipelined batch: its matching, then (when final) its results cached, while later parts
         are still in flight rather than all at the end, where every request slot would wait on it."""
-        await self._rationale(part, parsed, results, shared)
+        await self._rationale(part, parsed, results, shared, sent)
         if remember:
             self._remember_all(part, results)
             for key in part:  # not needed once final (freed as the batch goes, see materials.clear())
@@ -363,14 +370,20 @@ class RewardScorer:
         todo: dict[str, tuple[str, RewardSample]],
         parsed: dict[str, ParsedCompletion],
         results: dict[str, RewardResult],
-        shared: dict[RequestKey, asyncio.Future[MatchOutcome]] | None = None,
+        shared: dict[RequestKey, SharedRequest] | None = None,
+        sent: set[asyncio.Future[MatchOutcome]] | None = None,
     ) -> None:
-        """Match the reasons of ``todo`` that can change their reward. ``shared`` holds the requests already sent by
-        other parts of the batch (request key -> outcome): those are awaited, not sent again."""
+        """Match the reasons of ``todo`` that can change their reward.
+
+        ``shared`` holds the requests the batch has already sent (request key -> what answers it, or its outcome
+        once answered): those are awaited or reused, not sent again. With ``sent`` (the pipelined batch's requests
+        not yet answered) and a matcher that takes requests one at a time (:class:`RequestMatcher`), each new
+        request goes out as a task of its own; otherwise the new requests go in one ``match`` call."""
         shared = {} if shared is None else shared
         requests: dict[RequestKey, MatchRequest] = {}
         waits: dict[RequestKey, asyncio.Future[MatchOutcome]] = {}
         wanted: dict[str, RequestKey] = {}
+        by_key: dict[RequestKey, MatchOutcome] = {}
         for key, (_, sample) in todo.items():
             screened = parsed[key].screened
             if not self._needs_rationale(results[key], screened):
@@ -382,33 +395,31 @@ class RewardScorer:
             # The lists themselves key the request: exact, and their strings' hashes are already computed.
             request_key = (tuple(sample.human_checklist), screened.kept)
             wanted[key] = request_key
-            if request_key in requests or request_key in waits:
+            if request_key in requests or request_key in waits or request_key in by_key:
                 continue
-            if request_key in shared:
-                waits[request_key] = shared[request_key]
-            else:
+            entry = shared.get(request_key)
+            if entry is None:
                 requests[request_key] = MatchRequest(str(len(requests)), request_key[0], screened.kept)
+            elif isinstance(entry, asyncio.Future):
+                waits[request_key] = entry
+            else:
+                by_key[request_key] = entry
         if not wanted:
             return
-        by_key: dict[RequestKey, MatchOutcome] = {}
         if requests:
             assert self.matcher is not None
-            loop = asyncio.get_running_loop()
-            futures = {request_key: loop.create_future() for request_key in requests}
-            shared.update(futures)
             self.stats.matcher_calls += 1
             self.stats.match_requests += len(requests)
-            try:
-                outcomes = await self.matcher.match(list(requests.values()))
-            except BaseException as exc:
-                for future in futures.values():
-                    if not future.done():
-                        future.set_exception(exc)
-                        future.exception()  # retrieved here: the parts that wait on it re-raise it themselves
-                raise
-            by_key = dict(zip(requests, outcomes, strict=True))
-            for request_key, outcome in by_key.items():
-                futures[request_key].set_result(outcome)
+            if sent is not None and self._one_at_a_time:
+                # No list call per part: each request is a task of its own from the start, which spares every
+                # request the bookkeeping of a bounded map and a future to pass its outcome on.
+                for request_key, request in requests.items():
+                    task = asyncio.ensure_future(self.matcher.match_one(request))  # type: ignore[attr-defined]
+                    task.add_done_callback(functools.partial(_answered, shared, sent, request_key))
+                    sent.add(task)
+                    shared[request_key] = waits[request_key] = task
+            else:
+                await self._match_all(requests, shared, by_key)
         for request_key, future in waits.items():
             by_key[request_key] = await future
         for key, request_key in wanted.items():
@@ -421,6 +432,29 @@ class RewardScorer:
                     results[key].reason = outcome.reason
                 continue
             self._apply(results[key], screened, outcome)
+
+    async def _match_all(
+        self,
+        requests: dict[RequestKey, MatchRequest],
+        shared: dict[RequestKey, SharedRequest],
+        by_key: dict[RequestKey, MatchOutcome],
+    ) -> None:
+        """``requests`` in one ``match`` call; other parts that want one of them meanwhile wait on its future."""
+        assert self.matcher is not None
+        loop = asyncio.get_running_loop()
+        futures = {request_key: loop.create_future() for request_key in requests}
+        shared.update(futures)
+        try:
+            outcomes = await self.matcher.match(list(requests.values()))
+        except BaseException as exc:
+            for future in futures.values():
+                if not future.done():
+                    future.set_exception(exc)
+                    future.exception()  # retrieved here: the parts that wait on it re-raise it themselves
+            raise
+        for request_key, outcome in zip(requests, outcomes, strict=True):
+            by_key[request_key] = outcome
+            futures[request_key].set_result(outcome)
 
     def _apply(self, result: RewardResult, screened: ScreenedReasons, matching: Matching) -> None:
         """Put the matching back on the ranked list (void ranks stay unmatched) and score it in paper mode, no cap
@@ -500,7 +534,24 @@ class RewardScorer:
 
 
 ScreenedItem = tuple[str, ParsedCompletion, RewardResult]
-RequestKey = tuple[tuple[str, ...], tuple[str, ...]]  # (human list, reasons kept): one matcher request
+RequestKey = tuple[tuple[str, ...], tuple[str, ...]]
+# A request of the batch as later identical requests find it: what answers it, or its outcome once answered.
+SharedRequest = asyncio.Future[MatchOutcome] | MatchOutcome
+
+
+def _answered(
+    shared: dict[RequestKey, SharedRequest],
+    sent: set[asyncio.Future[MatchOutcome]],
+    request_key: RequestKey,
+    task: asyncio.Future[MatchOutcome],
+) -> None:
+    """A request sent on its own is answered: no longer in flight, and kept as its outcome only (the task, its
+    coroutine and context are freed as the batch goes, not at its end)."""
+    sent.discard(task)
+    if not task.cancelled() and task.exception() is None and shared.get(request_key) is task:
+        shared[request_key] = task.result()  # (human list, reasons kept): one matcher request
+
+
 _RESULT_FIELDS = tuple(field.name for field in fields(RewardResult))
 
 

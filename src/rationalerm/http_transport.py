@@ -22,6 +22,7 @@ transport (by default httpx2's own), so TLS keeps the standard, audited path.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import socket
 import time
@@ -49,10 +50,12 @@ class _Connection(asyncio.Protocol):
         "_head",
         "_last_activity",
         "_loop",
+        "_on_timer",
         "_read_timeout",
         "_received_any",
         "_remaining",
         "_timer",
+        "_timer_context",
         "_waiter",
         "idle_since",
         "origin",
@@ -79,6 +82,10 @@ class _Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self._can_write: asyncio.Future[None] | None = None
         self.request_is_head = False
+        # Made once per connection, not per request: the read-timeout timer's callback and the context it runs in
+        # (call_at would otherwise copy the caller's context for every request; the check reads no context vars).
+        self._on_timer = self._check_timeout
+        self._timer_context = contextvars.Context()
 
     # -- asyncio.Protocol ----------------------------------------------------------------------------------
 
@@ -144,7 +151,6 @@ class _Connection(asyncio.Protocol):
         self._buffer.clear()
         self._head = None
         self._body_mode = ""
-        self._chunks = []
         self._error = None
         self._received_any = False
         waiter = self._waiter = self._loop.create_future()
@@ -163,7 +169,9 @@ class _Connection(asyncio.Protocol):
         self._last_activity = self._loop.time()
         self._read_timeout = read_timeout
         if read_timeout is not None:
-            self._timer = self._loop.call_at(self._last_activity + read_timeout, self._check_timeout)
+            self._timer = self._loop.call_at(
+                self._last_activity + read_timeout, self._on_timer, context=self._timer_context
+            )
         try:
             result = await waiter
         except BaseException:
@@ -191,7 +199,7 @@ class _Connection(asyncio.Protocol):
         if self._loop.time() >= due:
             waiter.set_result(httpx2.ReadTimeout("timed out waiting for the response"))
         else:  # data arrived meanwhile: the timeout counts from the last byte received
-            self._timer = self._loop.call_at(due, self._check_timeout)
+            self._timer = self._loop.call_at(due, self._on_timer, context=self._timer_context)
 
     def _on_close(self, exc: Exception | None) -> None:
         self._closed = True
@@ -291,6 +299,7 @@ class _Connection(asyncio.Protocol):
             self._finish(b"", keep_alive=keep_alive and not self._buffer)
         elif chunked:
             self._body_mode = "chunked"
+            self._chunks = []  # made here, not for every response: most have a Content-Length
         elif length is not None:
             self._body_mode = "length"
             self._remaining = length
@@ -309,7 +318,9 @@ class _Connection(asyncio.Protocol):
                 del buffer[: end + 2]
                 if not line:
                     assert self._head is not None
-                    self._finish(b"".join(self._chunks), keep_alive=self._head[3] and not buffer)
+                    body = b"".join(self._chunks)
+                    self._chunks.clear()  # the connection does not keep the last body's pieces
+                    self._finish(body, keep_alive=self._head[3] and not buffer)
                     return
                 continue
             if self._remaining == 0:

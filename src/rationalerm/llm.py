@@ -424,6 +424,15 @@ class _LeanAsyncOpenAI(openai.AsyncOpenAI):
         return response.content
 
 
+def _with_extra_body(request: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The body as sent: ``extra_body``'s fields merged in (a copy only when there are some)."""
+    if "extra_body" not in request:
+        return request
+    payload = {k: v for k, v in request.items() if k != "extra_body"}
+    payload.update(request["extra_body"] or {})
+    return payload
+
+
 def _with_body(template: httpx2.Request, content: bytes) -> httpx2.Request:
     """The request as sent (for an SDK exception, which keeps it): the template's head with this body."""
     headers = template.headers.copy()
@@ -780,12 +789,9 @@ class JudgePool:
     async def _send(self, request: dict[str, Any]) -> tuple[dict[str, Any], str, int]:
         """POST one request, retrying transport failures. Returns (body, endpoint URL, requests sent)."""
         attempt = 0
-        payload = dict(request)
-        payload.update(payload.pop("extra_body", None) or {})
         # Serialized once for all attempts. The SDK's typed `chat.completions.create` would re-validate and
         # re-encode the body on every call, the largest client CPU cost per request after the HTTP stack.
-        content = jsonfast.dumps_bytes(payload)
-        options: Any = {"timeout": self.timeout, "headers": _JSON_HEADERS}
+        content = jsonfast.dumps_bytes(_with_extra_body(request))
         while True:
             attempt += 1
             retry_after: float | None = None
@@ -806,7 +812,10 @@ class JudgePool:
                         )
                     else:
                         response = await client.post(
-                            _CHAT_PATH, cast_to=httpx2.Response, content=content, options=options
+                            _CHAT_PATH,
+                            cast_to=httpx2.Response,
+                            content=content,
+                            options={"timeout": self.timeout, "headers": _JSON_HEADERS},
                         )
                         raw = response.content
                     body = _json_body(raw)

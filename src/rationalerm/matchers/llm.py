@@ -130,6 +130,19 @@ class MatchVerdict:
         return self.outcome.detail if isinstance(self.outcome, ParseFailure) else None
 
 
+class _Validator:
+    """``parse(text, n_human, n_model)`` as a one-argument validator: one object per request in flight, where a
+    closure would be a function and two cells."""
+
+    __slots__ = ("n_human", "n_model", "parse")
+
+    def __init__(self, parse: Any, n_human: int, n_model: int):
+        self.parse, self.n_human, self.n_model = parse, n_human, n_model
+
+    def __call__(self, text: str) -> Any:
+        return self.parse(text, self.n_human, self.n_model)
+
+
 class LLMMatcher:
     """MetaJudge matching with an LLM judge (implements :class:`rationalerm.matchers.Matcher`).
 
@@ -212,19 +225,9 @@ class LLMMatcher:
             text = result_block([(h, 0, 0.0) for h in range(1, n_human + 1)], "The judge list is empty.")
             return MatchVerdict(request.key, "ok", matching, rendered, text=text)
 
-        if self.structured:
-
-            def validate(text: str) -> Any:
-                return parse_structured(text, n_human, n_model)
-
-        else:
-
-            def validate(text: str) -> Any:
-                return parse_metajudge(text, n_human, n_model)
-
         completion = await self.pool.complete(
             [{"role": "user", "content": rendered.text}],
-            validate=validate,
+            validate=_Validator(parse_structured if self.structured else parse_metajudge, n_human, n_model),
             structured=METAJUDGE_SCHEMA if self.structured else None,
             temperature=self.temperature,
             max_tokens=self.max_tokens,

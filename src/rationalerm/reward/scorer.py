@@ -21,6 +21,7 @@ Throughput matters because the reward sits inside the rollout loop. So, per batc
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import hashlib
 import itertools
@@ -415,7 +416,9 @@ class RewardScorer:
                 # request the bookkeeping of a bounded map and a future to pass its outcome on.
                 for request_key, request in requests.items():
                     task = asyncio.ensure_future(self.matcher.match_one(request))  # type: ignore[attr-defined]
-                    task.add_done_callback(functools.partial(_answered, shared, sent, request_key))
+                    task.add_done_callback(
+                        functools.partial(_answered, shared, sent, request_key), context=_CALLBACK_CONTEXT
+                    )
                     sent.add(task)
                     shared[request_key] = waits[request_key] = task
             else:
@@ -537,6 +540,11 @@ ScreenedItem = tuple[str, ParsedCompletion, RewardResult]
 RequestKey = tuple[tuple[str, ...], tuple[str, ...]]
 # A request of the batch as later identical requests find it: what answers it, or its outcome once answered.
 SharedRequest = asyncio.Future[MatchOutcome] | MatchOutcome
+
+
+# What _answered runs in (it reads no context variable): passed explicitly, so a done-callback does not copy the
+# caller's context for every request in flight.
+_CALLBACK_CONTEXT = contextvars.Context()
 
 
 def _answered(

@@ -537,7 +537,7 @@ class RewardScorer:
 
 
 ScreenedItem = tuple[str, ParsedCompletion, RewardResult]
-RequestKey = tuple[tuple[str, ...], tuple[str, ...]]
+RequestKey = tuple[tuple[str, ...], tuple[str, ...]]  # (human list, reasons kept): one matcher request
 # A request of the batch as later identical requests find it: what answers it, or its outcome once answered.
 SharedRequest = asyncio.Future[MatchOutcome] | MatchOutcome
 
@@ -557,7 +557,7 @@ def _answered(
     coroutine and context are freed as the batch goes, not at its end)."""
     sent.discard(task)
     if not task.cancelled() and task.exception() is None and shared.get(request_key) is task:
-        shared[request_key] = task.result()  # (human list, reasons kept): one matcher request
+        shared[request_key] = task.result()
 
 
 _RESULT_FIELDS = tuple(field.name for field in fields(RewardResult))

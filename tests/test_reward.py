@@ -193,6 +193,51 @@ def test_llm_matcher_failure_is_flagged_not_scored(judge_server: JudgeServer) ->
     assert result.metrics()["valid"] == 0.0
 
 
+def test_a_pipelined_llm_batch_rides_out_server_faults(judge_server: JudgeServer) -> None:
+    """500s, 429s and dropped connections on the first attempts are retried per request: the batch scores as a
+    fault-free one does. A pair the judge never answers properly is flagged, not scored or cached."""
+    from judge_server import Reply, error_reply
+    from rationalerm.matchers.llm import LLMMatcher
+    from reward_helpers import metajudge_script
+
+    grade = metajudge_script(gullible=False)
+    batch = [render_completion([f"{HONEST[0][:-1]} (case {k}).", HONEST[1]], "B>A") for k in range(24)]
+    broken = render_completion(["Response 1 spells the capital 'Pariss' (case broken)."], "B>A")
+
+    async def score(texts, script):
+        judge_server.script = script
+        async with LLMMatcher(
+            JudgePool("judge", [judge_server.url], concurrency=4, cache=None, backoff_base=0.01, timeout=5),
+            max_format_retries=1,
+        ) as matcher:
+            scorer = RewardScorer(RewardConfig(), matcher=matcher)
+            first = await scorer.score_batch(texts, [SAMPLE] * len(texts))
+            again = await scorer.score_batch(texts, [SAMPLE] * len(texts))
+            return first, again, scorer.stats
+
+    clean, _, _ = run(score(batch, grade))
+    faults = {2: error_reply(500), 5: error_reply(429, headers={"retry-after-ms": "20"}), 9: Reply(drop=True)}
+
+    def faulty(request, number):
+        if "Pariss" in str(request):
+            return chat_reply("no result block")
+        return faults.get(number) or grade(request, number)
+
+    judge_server.reset()
+    faulted, again, stats = run(score([*batch, broken], faulty))
+    assert [r.as_dict() for r in faulted[:-1]] == [r.as_dict() for r in clean]
+    assert all(r.status == "ok" for r in faulted[:-1]) and faulted[-1].status == MATCH_FAILED
+    # Retried requests and the broken pair's answers reached the server; the valid results came from the cache.
+    assert (
+        judge_server.status_counts[500]
+        == judge_server.status_counts[429]
+        == judge_server.status_counts["drop"]
+        == 1
+    )
+    assert all(r.cached for r in again[:-1]) and not again[-1].cached and again[-1].status == MATCH_FAILED
+    assert stats.cache_hits == 24
+
+
 def test_ralign_reward_through_the_metarm(judge_server: JudgeServer) -> None:
     seen: list[str] = []
 

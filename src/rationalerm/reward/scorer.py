@@ -7,9 +7,9 @@ Throughput matters because the reward sits inside the rollout loop. So, per batc
 * the rationale score is only computed where it can change the reward (hybrid kind, correct verdict, at least one
   reason that survived the guards) unless ``match_all`` asks for it for logging;
 * every remaining (human list, reason list) pair, deduplicated, goes to the matcher: to a local matcher in **one**
-  ``match`` call, so it embeds each new string once for the whole batch; to an LLM matcher in small parts as the
-  batch is screened, so requests are in flight while the rest is parsed, all under its pool's limit (a pair is
-  still sent once per batch);
+  ``match`` call, so it embeds each new string once for the whole batch; to an LLM matcher as the batch is
+  screened, four completions at a time and each request on its own (``match_one``), so requests are in flight
+  while the rest is parsed, all under its pool's limit (a pair is still sent once per batch);
 * an LLM matcher opens its connections side by side, in the background from the start of the batch
   (``warm_up``): a judge server drops idle keep-alive connections between training steps, and opened one request
   at a time they would wait behind the screening;

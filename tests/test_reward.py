@@ -398,8 +398,8 @@ _TOKEN_PIECES = [
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_TOKEN_PIECES), max_size=14).map("".join))
 def test_one_scan_gives_the_word_lists_as_defined(text: str) -> None:
-    """The guards' single tokenizing scan equals the definitions: side mentions replaced, then lower-cased words;
-    and plain lower-cased words."""
+    """The guards' word lists equal their definitions: side mentions replaced, then lower-cased words; and plain
+    lower-cased words (the ASCII fast path included: most pieces are ASCII)."""
     from rationalerm.reward.guards import _SIDE_RE, _WORD_RE, _side, _tokens
 
     replaced = _SIDE_RE.sub(lambda m: f" side{_side(m.group('side'))} ", text)

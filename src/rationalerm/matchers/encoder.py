@@ -185,8 +185,11 @@ class _BatchedEncoder(abc.ABC):
 
     def _batches(self, lengths: np.ndarray) -> list[np.ndarray]:
         order = np.argsort(-lengths, kind="stable")
-        size = self.batch_size
+        size = self._batch_size(len(order))
         return [order[start : start + size] for start in range(0, len(order), size)]
+
+    def _batch_size(self, texts: int) -> int:
+        return self.batch_size
 
     def _map(self, run: Any, batches: list[np.ndarray]) -> Any:
         return map(run, batches)
@@ -247,11 +250,9 @@ class OnnxEncoder(_BatchedEncoder):
         self.dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
         self._workers = ThreadPoolExecutor(self.threads, "rationalerm-onnx") if self.threads > 1 else None
 
-    def _batches(self, lengths: np.ndarray) -> list[np.ndarray]:
+    def _batch_size(self, texts: int) -> int:
         # Small enough that every worker gets a batch when there are few texts.
-        order = np.argsort(-lengths, kind="stable")
-        size = min(self.batch_size, math.ceil(len(lengths) / self.threads))
-        return [order[start : start + size] for start in range(0, len(order), size)]
+        return min(self.batch_size, math.ceil(texts / self.threads))
 
     def _map(self, run: Any, batches: list[np.ndarray]) -> Any:
         return self._workers.map(run, batches) if self._workers is not None else map(run, batches)

@@ -75,11 +75,11 @@ def _human_block(human: Sequence[object]) -> str:
     items = tuple(human)
     if all(type(item) is str for item in items):  # text only: equal tuples render the same
         return _cached_human_block(items)
-    return render_item_list(items, "R") or "(none)"
+    return _cached_human_block.__wrapped__(items)
 
 
 @functools.lru_cache(maxsize=4096)
-def _cached_human_block(human: tuple[str, ...]) -> str:
+def _cached_human_block(human: tuple[object, ...]) -> str:
     # Cached: every rollout of a prompt is judged against the same human list.
     return render_item_list(human, "R") or "(none)"
 

@@ -269,7 +269,7 @@ def test_cli_never_shows_the_api_key(tmp_path):
 
     def script(req, n):
         if "point 0 (0)" in req["messages"][0]["content"]:
-            return error_reply(401, echo)
+            return error_reply(400, echo)
         if n % 3 == 0:
             return error_reply(500, echo)
         return None
@@ -279,7 +279,7 @@ def test_cli_never_shows_the_api_key(tmp_path):
         done = cli("judge", str(source), "--model", MODEL, "--judge-model", "judge-1",
                    "--base-url", url_with_credentials, "--api-key", KEY, "--output", str(output),
                    "--cache", str(cache), "--log-file", str(log), "--max-retries", "3")  # fmt: skip
-        assert "authorization" in server.requests[0].headers  # httpx sends URL credentials as Basic auth
+        assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"  # URL credentials are not sent
     assert done.returncode == 0, done.stderr
     assert "judged now" in done.stdout and "retry" in log.read_text()
     records = read_records(output)
@@ -293,6 +293,39 @@ def test_cli_never_shows_the_api_key(tmp_path):
         "cache": cache.read_bytes().decode("latin-1"),
     }.items():
         assert KEY not in text, f"the key leaked into {name}"
+
+
+def test_cli_stops_on_a_rejected_key_with_its_output_whole_and_resumable(tmp_path):
+    source = write_rows(tmp_path / "in.jsonl", [make_row(i) for i in range(12)])
+    output = tmp_path / "out.jsonl"
+    args = ("judge", str(source), "--model", MODEL, "--judge-model", "judge-1", "--api-key", KEY,
+            "--output", str(output), "--no-cache", "--concurrency", "1")  # fmt: skip
+    revoked = lambda req, n: error_reply(401, f"Incorrect API key provided: {KEY}") if n > 5 else None  # noqa: E731
+    with JudgeServer(revoked) as server:
+        stopped = cli(*args, "--base-url", server.url)
+        assert server.count == 6  # the 401 was not retried, and nothing went out after it
+    assert stopped.returncode == 1
+    assert "rejected the API key" in stopped.stderr and "Traceback" not in stopped.stderr
+    assert KEY not in stopped.stderr + stopped.stdout + output.read_text()
+    first = read_records(output)
+    assert len(first) == 5 and all(r["rationalerm"]["status"] == "ok" for r in first)
+    with JudgeServer() as server:
+        resumed = cli(*args, "--base-url", server.url)
+        assert resumed.returncode == 0, resumed.stderr
+        assert server.count == 7  # only the samples not yet judged
+    ids = [r["rationalerm"]["sample_id"] for r in read_records(output)]
+    assert ids == [f"s{i}" for i in range(12)]
+
+
+def test_cli_stops_on_an_unknown_model_and_names_the_served_ones(tmp_path):
+    source = write_rows(tmp_path / "in.jsonl", [make_row(i) for i in range(3)])
+    missing = lambda req, n: error_reply(404, f"The model `{req['model']}` does not exist.")  # noqa: E731
+    with JudgeServer(missing) as server:
+        server.models = ["Qwen/Qwen3-8B"]
+        done = cli("judge", str(source), "--model", MODEL, "--judge-model", "qwen3", "--base-url", server.url,
+                   "--output", str(tmp_path / "out.jsonl"), "--no-cache")  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "does not serve model 'qwen3'; it serves: 'Qwen/Qwen3-8B'" in " ".join(done.stderr.split())
 
 
 def test_cli_exits_nonzero_when_nothing_succeeds(tmp_path):

@@ -10,7 +10,16 @@ import time
 import pytest
 
 from judge_server import JudgeServer, Reply, chat_reply, error_reply
-from rationalerm.llm import JsonSchema, JudgePool, _retry_after, _Slots, clean_base_url, request_key
+from rationalerm.errors import JudgeRefusedError
+from rationalerm.llm import (
+    JsonSchema,
+    JudgePool,
+    _retry_after,
+    _Slots,
+    clean_base_url,
+    estimate_prompt_tokens,
+    request_key,
+)
 from rationalerm.parse import ParseFailure
 
 MESSAGES = [{"role": "user", "content": "Say OK."}]
@@ -226,10 +235,10 @@ def test_failing_endpoint_is_backed_off():
 
 def test_key_never_appears_in_results_or_logs(judge_server, caplog):
     echo = f"Incorrect API key provided: {KEY}"
-    judge_server.script = lambda req, n: error_reply(500, echo) if n == 1 else error_reply(401, echo)
+    judge_server.script = lambda req, n: error_reply(500, echo) if n == 1 else error_reply(400, echo)
     caplog.set_level("DEBUG", logger="rationalerm")
     result, _ = complete(judge_server, validate=needs_ok)
-    assert result.status == "error" and result.reason == "http_401"
+    assert result.status == "error" and result.reason == "http_400"
     assert KEY not in repr(result) and "***" in (result.detail or "")
     assert KEY not in caplog.text and "retry 1" in caplog.text
 
@@ -303,3 +312,111 @@ def test_slots_serve_retries_first_and_survive_cancellation():
         await asyncio.wait_for(slots.acquire(), 1)  # the slot came back
 
     asyncio.run(run())
+
+
+# -- faults a user meets: the run stops where retrying cannot help, and says why ----------------------------------
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_rejected_key_stops_the_run_at_once(judge_server, caplog, status):
+    judge_server.script = lambda req, n: error_reply(status, f"Incorrect API key provided: {KEY}")
+    caplog.set_level("DEBUG", logger="rationalerm")
+
+    async def run():
+        async with pool(judge_server) as p:
+            with pytest.raises(JudgeRefusedError) as first:
+                await p.complete(MESSAGES)
+            with pytest.raises(JudgeRefusedError) as again:  # later calls send nothing
+                await p.complete(MESSAGES, seed=1)
+            return first.value, again.value
+
+    first, again = asyncio.run(run())
+    assert judge_server.count == 1  # not retried
+    message = str(first)
+    assert f"the judge at {clean_base_url(judge_server.url)} rejected the API key" in message
+    assert f"HTTP {status}" in message and KEY not in message and KEY not in caplog.text
+    assert again is first and first.status == status and first.endpoint == clean_base_url(judge_server.url)
+
+
+def test_an_unknown_model_stops_the_run_and_lists_the_served_models(judge_server):
+    judge_server.models = ["Qwen/Qwen3-30B-A3B-Instruct-2507", "judge-2"]
+    judge_server.script = lambda req, n: error_reply(404, f"The model `{req['model']}` does not exist.")
+    with pytest.raises(JudgeRefusedError) as raised:
+        complete(judge_server)
+    message = str(raised.value)
+    assert "does not serve model 'judge-1'" in message
+    assert "'Qwen/Qwen3-30B-A3B-Instruct-2507', 'judge-2'" in message
+    assert judge_server.count == 1 and raised.value.status == 404
+
+
+def test_a_404_for_a_served_model_points_at_the_base_url(judge_server):
+    judge_server.models = ["judge-1"]
+    judge_server.script = lambda req, n: error_reply(404, "Not Found")
+    with pytest.raises(JudgeRefusedError, match=r"serves model 'judge-1' but answered HTTP 404.*ends in /v1"):
+        complete(judge_server)
+
+
+def test_a_prompt_over_the_context_length_fails_that_call_without_retries(judge_server):
+    vllm = (
+        "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens "
+        "(8000 in the messages, 1000 in the completion). Please reduce the length of the messages or completion."
+    )
+    judge_server.script = lambda req, n: error_reply(400, vllm)
+    result, stats = complete(judge_server, validate=needs_ok)
+    assert result.status == "error" and result.reason == "context_length" and judge_server.count == 1
+    assert "maximum context length is 4096" in (result.detail or "") and stats.failures == {"context_length": 1}
+
+
+def test_an_oversized_prompt_is_never_sent(judge_server):
+    huge = [{"role": "user", "content": "word " * 50_000}]  # 250,000 bytes: about 62,500 tokens
+
+    async def run():
+        async with pool(judge_server, max_prompt_tokens=32_000) as p:
+            return await p.complete(huge), await p.complete(MESSAGES)
+
+    big, small = asyncio.run(run())
+    assert big.status == "error" and big.reason == "prompt_too_large" and big.attempts == 0
+    assert "about 62,500 tokens" in (big.detail or "") and "32,000" in (big.detail or "")
+    assert small.ok and judge_server.count == 1  # only the small one went out
+    assert estimate_prompt_tokens(huge) == 62_500
+
+
+def test_the_retry_delay_stays_capped_over_a_long_outage(judge_server):
+    # Over a thousand consecutive failures once made 2 ** (failures - 1) overflow and crash the run.
+    judge_server.script = lambda req, n: error_reply(503)
+    options = {"max_retries": 1100, "backoff_base": 0.0001, "backoff_max": 0.0005}
+    result, stats = complete(judge_server, pool_options=options)
+    assert result.status == "error" and result.reason == "server_error" and result.attempts == 1101
+    assert judge_server.count == 1101 and stats.retries == {"server_error": 1100}
+
+
+def test_a_huge_retry_after_is_capped(judge_server):
+    judge_server.script = lambda req, n: (
+        error_reply(429, headers={"Retry-After": "86400"}) if n == 1 else chat_reply("OK")
+    )
+    result, _ = complete(judge_server, validate=needs_ok, pool_options={"retry_after_max": 0.3})
+    gap = judge_server.requests[1].received_at - judge_server.requests[0].received_at
+    assert result.ok and 0.3 <= gap < 2
+
+
+def test_a_body_that_is_not_a_chat_completion_is_retried(judge_server):
+    judge_server.script = lambda req, n: Reply(body={"object": "list"}) if n == 1 else chat_reply("OK")
+    result, stats = complete(judge_server, validate=needs_ok)
+    assert result.ok and result.attempts == 2 and stats.retries == {"bad_response": 1}
+
+
+def test_a_base_url_that_is_not_http_is_refused_up_front():
+    with pytest.raises(ValueError, match="http:// or https://"):
+        JudgePool("judge-1", "localhost:8000/v1")
+
+
+def test_the_query_of_a_base_url_is_kept_and_its_credentials_never_shown(judge_server):
+    judge_server.script = lambda req, n: chat_reply("OK")
+
+    async def run():
+        async with JudgePool("judge-1", judge_server.url + "?api-version=2025-01-01", api_key=KEY) as p:
+            return await p.complete(MESSAGES), p.base_urls, repr(p)
+
+    result, urls, shown = asyncio.run(run())
+    assert result.ok and judge_server.requests[0].path == "/v1/chat/completions?api-version=2025-01-01"
+    assert urls == [clean_base_url(judge_server.url)] and KEY not in shown

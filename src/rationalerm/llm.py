@@ -1,24 +1,31 @@
 """An async pool of OpenAI-compatible chat-completions endpoints, built to keep a judge server saturated.
 
-One :class:`JudgePool` talks to one judge model behind one or several base URLs (vLLM, SGLang, hosted APIs) through
-the official ``openai`` SDK. The SDK's own retries are turned off so the pool controls every decision:
+One :class:`JudgePool` talks to one judge model behind one or several base URLs (vLLM, SGLang, hosted APIs). It posts
+the chat-completions JSON with aiohttp's public client, as vLLM's own serving benchmark does, and validates each
+answer with pydantic: measured side by side on one scripted judge, that costs about a third of the client CPU a
+request of the OpenAI SDK, and keeps a busy server busier (``benchmarks/judge_throughput.py``). The pool makes every
+decision itself:
 
 * a concurrency limit on requests *in flight*: a request waiting out a back-off does not hold a slot, so the
-  other requests keep the server busy;
+  other requests keep the server busy, and a request back from a back-off goes first;
 * transport retries with exponential back-off and jitter on 429 (``retry-after-ms`` / ``Retry-After`` honoured),
-  408/409, 5xx, timeouts, dropped connections and malformed bodies; other 4xx fail at once;
+  408/409/425, 5xx, timeouts, dropped connections and malformed bodies; every delay is capped (``backoff_max``,
+  ``retry_after_max``) however long the outage;
+* answers that retrying cannot change end at once: a prompt over the model's context length fails its call with
+  reason ``context_length``, other 4xx with ``http_<status>``; a prompt over ``max_prompt_tokens`` (estimated) fails
+  with ``prompt_too_large`` and is never sent;
+* a judge that refuses the whole run stops it: 401/403 (a rejected API key) and 404 (a model the server does not
+  serve; the error lists the models it does, from ``GET /models``) raise :class:`~rationalerm.errors.JudgeRefusedError`
+  from every call, now and after;
 * endpoint back-off: a failing base URL is avoided until its back-off ends while healthy ones take the load;
 * format retries: an answer that fails the caller's ``validate`` is asked for again, up to a limit;
 * optional structured output (``response_format`` json_schema), validated the same way;
 * a content-addressed sqlite cache of validated answers, so an identical request is never paid for twice;
-* token usage accounting per call and per pool;
-* on plain ``http://`` endpoints (vLLM and SGLang on a cluster), a lean path: the SDK builds the request head once
-  and each request sends it with its own body through :class:`~rationalerm.http_transport.FastHTTPTransport`,
-  failures raised as the SDK's own exceptions (about 0.1 ms of client CPU a request instead of 0.5); ``https://``
-  keeps the SDK's whole stack.
+* token usage accounting per call and per pool.
 
-The API key is handed to the SDK and nowhere else: error details are redacted before they are stored or logged,
-and base URLs are shown without credentials or query strings.
+The API key goes into one request header and nowhere else: error details are redacted before they are stored,
+raised or logged, and base URLs are shown without credentials or query strings. Proxies come from the usual
+environment variables (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``); loopback hosts are never proxied.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import hashlib
+import ipaddress
 import json
 import logging
 import math
@@ -33,6 +41,7 @@ import os
 import random
 import sqlite3
 import time
+import urllib.request
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,12 +49,11 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx2
-import openai
-from openai._models import FinalRequestOptions
+import aiohttp
+from pydantic import BaseModel, ValidationError
 
 from . import jsonfast
-from .http_transport import FastHTTPTransport, PreparedRequest
+from .errors import JudgeRefusedError
 from .parse import ParseFailure
 
 logger = logging.getLogger(__name__)
@@ -55,17 +63,30 @@ Message = Mapping[str, Any]
 Validator = Callable[[str], Any]
 """Turns an answer's text into a value, or returns a :class:`~rationalerm.parse.ParseFailure` to ask again."""
 
-# Stable reason codes for transport failures (``Completion.reason`` when ``status == "error"``).
+# Stable reason codes for failures (``Completion.reason`` when ``status == "error"``).
 RATE_LIMITED = "rate_limited"
 SERVER_ERROR = "server_error"
 TIMEOUT = "timeout"
 CONNECTION_ERROR = "connection_error"
 BAD_RESPONSE = "bad_response"
 EMPTY_ANSWER = "empty_answer"
+CONTEXT_LENGTH = "context_length"
+PROMPT_TOO_LARGE = "prompt_too_large"
 
 _RETRYABLE_STATUS = {408, 409, 425, 429}
 _CACHE_SCHEMA_VERSION = 1
 NO_KEY = "EMPTY"  # what local vLLM / SGLang servers accept when they were started without --api-key
+BYTES_PER_TOKEN = 4  # the prompt-size estimate: about four UTF-8 bytes a token (English text)
+# What servers say when a prompt does not fit (OpenAI's code, vLLM's and SGLang's messages, lower case).
+_CONTEXT_LENGTH_SIGNS = (
+    "context_length_exceeded",
+    "context length",
+    "context window",
+    "maximum context",
+    "prompt is too long",
+    "input is too long",
+    "too many tokens",
+)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -97,23 +118,6 @@ class Usage:
             "cached_prompt_tokens": self.cached_prompt_tokens,
             "total_tokens": self.total_tokens,
         }
-
-    @classmethod
-    def from_response(cls, body: Mapping[str, Any]) -> Usage:
-        raw = body.get("usage")
-        if not isinstance(raw, Mapping):
-            return cls()
-        details = raw.get("prompt_tokens_details")
-        cached = details.get("cached_tokens") if isinstance(details, Mapping) else None
-        return cls(
-            prompt_tokens=_int(raw.get("prompt_tokens")),
-            completion_tokens=_int(raw.get("completion_tokens")),
-            cached_prompt_tokens=_int(cached),
-        )
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 @dataclass(slots=True)
@@ -308,145 +312,69 @@ def _url_secrets(url: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# The wire format: what is read from an answer, validated by pydantic (unknown fields are ignored)
+
+
+class _Message(BaseModel):
+    content: str | None = None
+
+
+class _Choice(BaseModel):
+    message: _Message | None = None
+    finish_reason: str | None = None
+
+
+class _PromptTokensDetails(BaseModel):
+    cached_tokens: int | None = None
+
+
+class _Usage(BaseModel):
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    prompt_tokens_details: _PromptTokensDetails | None = None
+
+
+class ChatCompletion(BaseModel):
+    """The fields of an OpenAI-compatible ``chat.completion`` answer the pool reads."""
+
+    choices: list[_Choice]
+    usage: _Usage | None = None
+
+    def text(self) -> tuple[str | None, str | None]:
+        """The first choice's message content (None when it has no text) and finish reason."""
+        if not self.choices:
+            return None, None
+        choice = self.choices[0]
+        content = choice.message.content if choice.message is not None else None
+        return (content if content and content.strip() else None), choice.finish_reason
+
+    def billed(self) -> Usage:
+        usage = self.usage
+        if usage is None:
+            return Usage()
+        details = usage.prompt_tokens_details
+        return Usage(
+            prompt_tokens=usage.prompt_tokens or 0,
+            completion_tokens=usage.completion_tokens or 0,
+            cached_prompt_tokens=(details.cached_tokens or 0) if details is not None else 0,
+        )
+
+
+# --------------------------------------------------------------------------------------------------------------
 # The pool
 
 
 @dataclass(slots=True)
 class _Endpoint:
-    """One base URL, served by several SDK clients (connection-pool shards) used in turn."""
+    """One base URL: where its requests go, through which proxy, and its health."""
 
-    url: str
-    clients: list[openai.AsyncOpenAI]
+    url: str  # without credentials: shown and recorded
+    chat_url: str
+    models_url: str
+    proxy: str | None
     in_flight: int = 0
     failures: int = 0
     available_at: float = 0.0
-    turn: int = 0
-
-    def client(self) -> openai.AsyncOpenAI:
-        self.turn = (self.turn + 1) % len(self.clients)
-        return self.clients[self.turn]
-
-
-# Connections per SDK client on the default (https) stack; see JudgePool._make_clients.
-_CONNECTIONS_PER_SHARD = 8
-_CHAT_PATH = "/chat/completions"
-_JSON_HEADERS = {"Content-Type": "application/json"}
-# The SDK's X-Stainless-* headers are client telemetry for hosted APIs; a self-hosted vLLM / SGLang server ignores
-# them, and each header is normalised several times per request. Left out on plain-http endpoints only.
-_NO_TELEMETRY_HEADERS: dict[str, Any] = {
-    name: openai.Omit()
-    for name in (
-        "X-Stainless-Lang",
-        "X-Stainless-Package-Version",
-        "X-Stainless-OS",
-        "X-Stainless-Arch",
-        "X-Stainless-Runtime",
-        "X-Stainless-Runtime-Version",
-        "X-Stainless-Async",
-    )
-}
-
-
-class _LeanAsyncOpenAI(openai.AsyncOpenAI):
-    """The SDK client for plain-http endpoints, with the per-request work that never changes done once.
-
-    The pool sends every request with the same method, path, headers and timeout; only the body differs. Through
-    ``post()`` the SDK validates its options (a pydantic model), merges and checks the headers, parses the URL,
-    assembles an ``httpx2.Request``, passes it down four layers of auth and redirect handling and wraps the answer
-    in an ``httpx2.Response``, all anew for each request: over half of the client CPU of a judge request.
-    :meth:`post_json` builds the first request of each shape with the SDK's own pipeline (``_prepare_options``,
-    ``_build_request``, ``_prepare_request``) and keeps its serialized head, so every request sends exactly the
-    head the SDK built, with its own body, straight through :class:`FastHTTPTransport`. Failures become the SDK's
-    own exceptions, made the way ``request()`` makes them: ``APITimeoutError``, ``APIConnectionError``, and the
-    ``APIStatusError`` subclasses of ``_make_status_error_from_response``. A change of API key, base URL or
-    headers makes a new template.
-    """
-
-    def __init__(self, *, transport: FastHTTPTransport, **kwargs: Any):
-        super().__init__(**kwargs)
-        self._lean_transport = transport
-        self._templates: dict[tuple[Any, ...], tuple[httpx2.Request, PreparedRequest]] = {}
-        self._templates_base: Any = None
-
-    async def _template(
-        self, path: str, headers: Mapping[str, Any], timeout: float
-    ) -> tuple[httpx2.Request, PreparedRequest]:
-        if self._base_url is not self._templates_base:  # a new base URL (the SDK replaces the URL object)
-            self._templates.clear()
-            self._templates_base = self._base_url
-        key = (path, tuple(headers.items()), timeout, self.api_key)
-        template = self._templates.get(key)
-        if template is None:
-            if len(self._templates) >= 16:
-                self._templates.clear()
-            options = FinalRequestOptions.construct(
-                method="post", url=path, content=b"", headers=dict(headers), timeout=timeout
-            )
-            options = await self._prepare_options(options)
-            built = self._build_request(options)
-            await self._prepare_request(built)
-            template = self._templates[key] = (built, PreparedRequest(built))
-        return template
-
-    async def warm_up(self, count: int, timeout: float) -> int:
-        """Open up to ``count`` idle connections to this client's origin (see :meth:`JudgePool.warm_up`)."""
-        _, prepared = await self._template(_CHAT_PATH, _JSON_HEADERS, timeout)
-        return await self._lean_transport.prewarm(prepared.origin, count, prepared.timeouts.get("connect"))
-
-    async def post_json(
-        self, path: str, content: bytes, *, headers: Mapping[str, Any], timeout: float
-    ) -> bytes:
-        """POST ``content`` (an encoded JSON body) to ``path``; the response body, or the SDK's exception."""
-        cached = (
-            self._templates.get((path, tuple(headers.items()), timeout, self.api_key))
-            if self._base_url is self._templates_base
-            else None
-        )  # every request but the first of its shape: no coroutine for the lookup
-        template, prepared = cached or await self._template(path, headers, timeout)
-        try:
-            status, reason, raw_headers, body = await self._lean_transport.send_prepared(prepared, content)
-        except httpx2.TimeoutException as exc:
-            raise openai.APITimeoutError(request=_with_body(template, content)) from exc
-        except Exception as exc:
-            raise openai.APIConnectionError(request=_with_body(template, content)) from exc
-        if status < 400 and not _has_content_encoding(raw_headers):
-            return body
-        # The rare cases go through httpx2.Response: an error for the SDK to describe, or a body to decode.
-        response = httpx2.Response(
-            status_code=status,
-            headers=raw_headers,
-            content=body,
-            request=_with_body(template, content),
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
-        )
-        if status >= 400:
-            raise self._make_status_error_from_response(response)
-        return response.content
-
-
-def _with_extra_body(request: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The body as sent: ``extra_body``'s fields merged in (a copy only when there are some)."""
-    if "extra_body" not in request:
-        return request
-    payload = {k: v for k, v in request.items() if k != "extra_body"}
-    payload.update(request["extra_body"] or {})
-    return payload
-
-
-def _with_body(template: httpx2.Request, content: bytes) -> httpx2.Request:
-    """The request as sent (for an SDK exception, which keeps it): the template's head with this body."""
-    headers = template.headers.copy()
-    headers.pop("content-length", None)
-    return httpx2.Request(
-        template.method, template.url, headers=headers, content=content, extensions=template.extensions
-    )
-
-
-def _has_content_encoding(headers: Sequence[tuple[bytes, bytes]]) -> bool:
-    for name, value in headers:
-        if name.lower() == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
-            return True
-    return False
 
 
 class _Slots:
@@ -488,6 +416,7 @@ class JudgePool:
     Use as ``async with JudgePool(...) as pool`` inside one event loop (its connections belong to that loop).
     ``api_key`` falls back to ``OPENAI_API_KEY``, then to ``"EMPTY"`` (what keyless vLLM/SGLang servers accept);
     ``base_urls`` fall back to ``OPENAI_BASE_URL``. ``cache`` is a :class:`CompletionCache`, a path, or None.
+    ``max_prompt_tokens`` caps a request's estimated prompt size (:func:`estimate_prompt_tokens`; None: no cap).
     ``rng`` makes back-off jitter reproducible in tests.
     """
 
@@ -502,7 +431,8 @@ class JudgePool:
         max_retries: int = 5,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
-        retry_after_max: float = 120.0,
+        retry_after_max: float = 60.0,
+        max_prompt_tokens: int | None = None,
         cache: CompletionCache | str | os.PathLike[str] | None = None,
         on_event: Callable[[PoolEvent], None] | None = None,
         rng: random.Random | None = None,
@@ -511,6 +441,8 @@ class JudgePool:
             raise ValueError("concurrency must be at least 1")
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
+        if max_prompt_tokens is not None and max_prompt_tokens < 1:
+            raise ValueError("max_prompt_tokens must be at least 1 (or None for no cap)")
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls or [])
         if not urls and os.environ.get("OPENAI_BASE_URL"):
             urls = [os.environ["OPENAI_BASE_URL"]]
@@ -524,17 +456,17 @@ class JudgePool:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.retry_after_max = retry_after_max
+        self.max_prompt_tokens = max_prompt_tokens
         self.stats = PoolStats()
         self._on_event = on_event
         self._rng = rng or random.Random()
         self._redact = _Redactor([key] + [s for url in urls for s in _url_secrets(url)])
+        self._headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         self._slots = _Slots(concurrency)
         self._turn = 0
-        self._tls: Any = None
-        self._endpoints = [
-            _Endpoint(url=clean_base_url(url), clients=self._make_clients(url, key, concurrency, timeout))
-            for url in urls
-        ]
+        self._endpoints = [_endpoint(url) for url in urls]
+        self._http: aiohttp.ClientSession | None = None
+        self._refused: JudgeRefusedError | None = None
         if cache is None or isinstance(cache, CompletionCache):
             self.cache = cache
             self._owns_cache = False
@@ -542,43 +474,10 @@ class JudgePool:
             self.cache = CompletionCache(cache)
             self._owns_cache = True
 
-    def _make_clients(self, url: str, key: str, concurrency: int, timeout: float) -> list[openai.AsyncOpenAI]:
-        """The SDK clients of one base URL.
-
-        Plain ``http://`` (vLLM / SGLang on a cluster) goes through :class:`FastHTTPTransport`, a lean asyncio
-        HTTP/1.1 keep-alive transport under the SDK: about half the client CPU per request of httpcore. Anything
-        else keeps the SDK's default httpx2 stack, sharded: httpcore scans every connection of its pool on each
-        request and response, so several small pools per endpoint keep the CPU per request flat.
-        """
-        if urlsplit(url).scheme == "http":
-            transport = FastHTTPTransport(max_keepalive=concurrency + 8)
-            http_client = openai.DefaultAsyncHttpxClient(transport=transport, timeout=timeout)
-            return [
-                _LeanAsyncOpenAI(
-                    transport=transport,
-                    api_key=key,
-                    base_url=url,
-                    max_retries=0,
-                    timeout=timeout,
-                    http_client=http_client,
-                    default_headers=_NO_TELEMETRY_HEADERS,
-                )
-            ]
-        shards = max(1, math.ceil(concurrency / _CONNECTIONS_PER_SHARD))
-        per_shard = math.ceil(concurrency / shards) + 2
-        limits = httpx2.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
-        if self._tls is None:
-            self._tls = httpx2.create_ssl_context()  # loading CA certificates takes ~20 ms: once per pool
-        return [
-            openai.AsyncOpenAI(
-                api_key=key,
-                base_url=url,
-                max_retries=0,
-                timeout=timeout,
-                http_client=openai.DefaultAsyncHttpxClient(limits=limits, timeout=timeout, verify=self._tls),
-            )
-            for _ in range(shards)
-        ]
+    def __repr__(self) -> str:
+        return (
+            f"JudgePool(model={self.model!r}, base_urls={self.base_urls!r}, concurrency={self.concurrency})"
+        )
 
     @property
     def base_urls(self) -> list[str]:
@@ -592,34 +491,22 @@ class JudgePool:
         await self.aclose()
 
     async def aclose(self) -> None:
-        for endpoint in self._endpoints:
-            for client in endpoint.clients:
-                await client.close()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
         if self._owns_cache and self.cache is not None:
             self.cache.close()
 
-    async def warm_up(self, requests: int, *, timeout: float = 1.0) -> int:
-        """Open the connections a burst of ``requests`` will use (at most the concurrency, spread over the
-        endpoints) before it starts; return how many were opened. Plain-http endpoints only (elsewhere the SDK's
-        pool opens its own). Worth calling before a batch: a judge server drops idle keep-alive connections after
-        a few seconds (uvicorn: 5 s), so each training step would otherwise open them one request at a time.
-
-        Never raises and waits at most ``timeout`` seconds: a server that is slow or down is reported by the
-        requests themselves."""
-        lean = [
-            client for e in self._endpoints for client in e.clients if isinstance(client, _LeanAsyncOpenAI)
-        ]
-        if not lean or requests <= 0:
-            return 0
-        share = math.ceil(min(requests, self.concurrency) / len(lean))
-        try:
-            opened = await asyncio.wait_for(
-                asyncio.gather(*(client.warm_up(share, self.timeout) for client in lean)), timeout
+    def _session(self) -> aiohttp.ClientSession:
+        """The HTTP client, made in the running loop on first use. Request slots bound the connections, so the
+        connector sets no limit of its own."""
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=60),
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
             )
-        except Exception as exc:
-            logger.debug("judge connection warm-up did not finish: %r", exc)
-            return 0
-        return sum(opened)
+        return self._http
 
     # ----------------------------------------------------------------------------------------------------------
 
@@ -666,7 +553,12 @@ class JudgePool:
         prompt tokens beyond what the server's prefix cache already holds; with ``temperature == 0`` re-sampling
         would return the same answer, so the retry adds the rejected answer and the reason instead. A valid
         answer is cached under the *first* request, so the next run gets it without a request.
+
+        Never raises for a fault of one request: it becomes the completion's status and reason. Raises
+        :class:`~rationalerm.errors.JudgeRefusedError` when the judge refuses the run (rejected key, unknown model).
         """
+        if self._refused is not None:
+            raise self._refused
         started = time.perf_counter()
         first = self.build_request(
             messages,
@@ -676,6 +568,14 @@ class JudgePool:
             structured=structured,
             extra_body=extra_body,
         )
+        if self.max_prompt_tokens is not None:
+            estimate = estimate_prompt_tokens(first["messages"])
+            if estimate > self.max_prompt_tokens:
+                detail = (
+                    f"the prompt is about {estimate:,} tokens (estimated), over the cap of "
+                    f"{self.max_prompt_tokens:,}: not sent"
+                )
+                return self._failed(Completion("error", reason=PROMPT_TOO_LARGE, detail=detail))
         # The content address (sha256 of canonical JSON) costs a second encoding: computed only for a cache.
         key = request_key(first) if self.cache is not None else ""
         if use_cache and self.cache is not None:
@@ -689,8 +589,7 @@ class JudgePool:
                     return Completion(status="ok", text=text, value=value, cached=True)
 
         usage = Usage()
-        attempts = 0
-        answers = 0
+        attempts = answers = 0
         request = first
         last_text: str | None = None
         last_failure: ParseFailure | None = None
@@ -698,33 +597,25 @@ class JudgePool:
         endpoint: str | None = None
         for round_ in range(max_format_retries + 1):
             if round_:
+                assert last_failure is not None
                 request = self._format_retry_request(first, round_, last_text, last_failure)
                 self.stats.format_retries += 1
-                assert last_failure is not None
                 self._emit(PoolEvent("format_retry", reason=last_failure.reason, attempt=round_))
             try:
-                body, endpoint, sent = await self._send(request)
+                answer, endpoint, sent = await self._send(request)
             except TransportError as exc:
                 attempts += exc.attempts
-                self.stats.failures[exc.reason] += 1
-                self._emit(PoolEvent("failed", reason=exc.reason, attempt=attempts))
-                return Completion(
-                    status="error",
-                    text=last_text,
-                    reason=exc.reason,
-                    detail=exc.detail,
-                    attempts=attempts,
-                    answers=answers,
-                    usage=usage,
-                    latency_s=time.perf_counter() - started,
-                )
+                failed = Completion("error", text=last_text, reason=exc.reason, detail=exc.detail)
+                failed.attempts, failed.answers, failed.usage = attempts, answers, usage
+                failed.latency_s = time.perf_counter() - started
+                return self._failed(failed)
             attempts += sent
             answers += 1
-            answer_usage = Usage.from_response(body)
+            answer_usage = answer.billed()
             usage.add(answer_usage)
             self.stats.usage.add(answer_usage)
             self.stats.answers += 1
-            text, finish_reason = _answer_text(body)
+            text, finish_reason = answer.text()
             if text is None:
                 last_text, last_failure = None, ParseFailure(EMPTY_ANSWER, "the answer has no text content")
                 continue
@@ -751,28 +642,30 @@ class JudgePool:
                 latency_s=time.perf_counter() - started,
             )
         assert last_failure is not None
-        self.stats.failures[last_failure.reason] += 1
-        self._emit(PoolEvent("failed", reason=last_failure.reason, attempt=attempts))
-        return Completion(
-            status="invalid",
-            text=last_text,
-            reason=last_failure.reason,
-            detail=last_failure.detail,
-            attempts=attempts,
-            answers=answers,
-            usage=usage,
-            endpoint=endpoint,
-            finish_reason=finish_reason,
-            latency_s=time.perf_counter() - started,
+        invalid = Completion(
+            "invalid", text=last_text, reason=last_failure.reason, detail=last_failure.detail
         )
+        invalid.attempts, invalid.answers, invalid.usage, invalid.endpoint = (
+            attempts,
+            answers,
+            usage,
+            endpoint,
+        )
+        invalid.finish_reason, invalid.latency_s = finish_reason, time.perf_counter() - started
+        return self._failed(invalid)
+
+    def _failed(self, completion: Completion) -> Completion:
+        self.stats.failures[completion.reason or "error"] += 1
+        self._emit(PoolEvent("failed", reason=completion.reason, attempt=completion.attempts))
+        return completion
 
     def _format_retry_request(
-        self, first: dict[str, Any], round_: int, last_text: str | None, failure: ParseFailure | None
+        self, first: dict[str, Any], round_: int, last_text: str | None, failure: ParseFailure
     ) -> dict[str, Any]:
         request = dict(first)
         if request.get("seed") is not None:
             request["seed"] = request["seed"] + round_
-        if request.get("temperature") == 0 and last_text is not None and failure is not None:
+        if request.get("temperature") == 0 and last_text is not None:
             request["messages"] = [
                 *first["messages"],
                 {"role": "assistant", "content": last_text},
@@ -786,77 +679,58 @@ class JudgePool:
     # ----------------------------------------------------------------------------------------------------------
     # Transport
 
-    async def _send(self, request: dict[str, Any]) -> tuple[dict[str, Any], str, int]:
-        """POST one request, retrying transport failures. Returns (body, endpoint URL, requests sent)."""
+    async def _send(self, request: dict[str, Any]) -> tuple[ChatCompletion, str, int]:
+        """POST one request, retrying what a retry can fix. Returns (answer, endpoint URL, requests sent)."""
+        content = jsonfast.dumps_bytes(_with_extra_body(request))  # encoded once for all attempts
         attempt = 0
-        # Serialized once for all attempts. The SDK's typed `chat.completions.create` would re-validate and
-        # re-encode the body on every call, the largest client CPU cost per request after the HTTP stack.
-        content = jsonfast.dumps_bytes(_with_extra_body(request))
         while True:
             attempt += 1
             retry_after: float | None = None
-            reason: str | None
+            answer: ChatCompletion | None = None
             # A request back from a back-off goes ahead of fresh ones: its sample has waited already, and chains
             # of retries are what stretch the tail of a run.
             await self._slots.acquire(retry=attempt > 1)
-            try:
-                endpoint = self._pick_endpoint()  # chosen when a slot frees, with current health and load
-                endpoint.in_flight += 1
-                self.stats.in_flight += 1
-                self.stats.requests += 1
-                try:
-                    client = endpoint.client()
-                    if isinstance(client, _LeanAsyncOpenAI):
-                        raw = await client.post_json(
-                            _CHAT_PATH, content, headers=_JSON_HEADERS, timeout=self.timeout
-                        )
-                    else:
-                        response = await client.post(
-                            _CHAT_PATH,
-                            cast_to=httpx2.Response,
-                            content=content,
-                            options={"timeout": self.timeout, "headers": _JSON_HEADERS},
-                        )
-                        raw = response.content
-                    body = _json_body(raw)
-                    if body is None:
-                        reason, detail, retryable = (
-                            BAD_RESPONSE,
-                            "the response body is not a JSON object",
-                            True,
-                        )
-                    else:
-                        endpoint.failures = 0
-                        endpoint.available_at = 0.0
-                        reason = None
-                except openai.APITimeoutError:
-                    reason, detail, retryable = TIMEOUT, f"no answer within {self.timeout:g} s", True
-                except openai.APIConnectionError as exc:
-                    reason, detail, retryable = CONNECTION_ERROR, _describe(exc), True
-                except openai.APIStatusError as exc:
-                    status = exc.status_code
-                    retry_after = _retry_after(exc.response.headers)
-                    if status == 429:
-                        reason, retryable = RATE_LIMITED, True
-                    elif status >= 500:
-                        reason, retryable = SERVER_ERROR, True
-                    else:
-                        reason, retryable = f"http_{status}", status in _RETRYABLE_STATUS
-                    detail = f"HTTP {status}: {_describe(exc)}"
-                except openai.APIResponseValidationError as exc:
-                    reason, detail, retryable = BAD_RESPONSE, _describe(exc), True
-                finally:
-                    endpoint.in_flight -= 1
-                    self.stats.in_flight -= 1
-            finally:
+            if self._refused is not None:  # the judge refused the run while this request waited
                 self._slots.release()
-            if reason is None:
-                # The slot is free and a waiting request was woken: let it go out before this answer is validated
-                # and written, so the server's slot does not idle behind our post-processing.
-                await asyncio.sleep(0)
-                assert body is not None
-                return body, endpoint.url, attempt
+                raise self._refused
+            endpoint = self._pick_endpoint()  # chosen when a slot frees, with current health and load
+            endpoint.in_flight += 1
+            self.stats.in_flight += 1
+            self.stats.requests += 1
+            try:
+                async with self._session().post(
+                    endpoint.chat_url, data=content, proxy=endpoint.proxy
+                ) as response:
+                    status, raw = response.status, await response.read()
+                    headers = response.headers
+            except TimeoutError:
+                reason, detail, retryable = TIMEOUT, f"no answer within {self.timeout:g} s", True
+            except aiohttp.ClientError as exc:
+                reason, detail, retryable = CONNECTION_ERROR, _describe(exc), True
+            else:
+                if status < 400:
+                    try:
+                        answer = ChatCompletion.model_validate_json(raw)
+                        reason, detail, retryable = None, "", False
+                    except ValidationError as exc:
+                        detail = f"the response body is not a chat completion ({_first_error(exc)})"
+                        reason, retryable = BAD_RESPONSE, True
+                else:
+                    retry_after = _retry_after(headers)
+                    message = _error_message(raw)
+                    reason, retryable = _classify(status, message)
+                    detail = f"HTTP {status}: {message}"
+            finally:
+                endpoint.in_flight -= 1
+                self.stats.in_flight -= 1
+                self._slots.release()
+            if answer is not None:
+                endpoint.failures = 0
+                endpoint.available_at = 0.0
+                return answer, endpoint.url, attempt
             detail = self._redact(detail)[:500]
+            if reason == "refused":
+                raise await self._refuse(endpoint, status, detail)
             if not retryable or attempt > self.max_retries:
                 if retryable:
                     detail = f"gave up after {attempt} attempts; last: {detail}"
@@ -864,22 +738,59 @@ class JudgePool:
                 raise TransportError(reason, detail, attempt)
             delay = self._backoff(attempt, retry_after)
             endpoint.failures += 1
-            endpoint_pause = (
-                retry_after if retry_after is not None else self._backoff(endpoint.failures, None)
-            )
-            endpoint.available_at = time.monotonic() + min(endpoint_pause, self.retry_after_max)
+            pause = retry_after if retry_after is not None else self._backoff(endpoint.failures, None)
+            endpoint.available_at = time.monotonic() + min(pause, self.retry_after_max)
             self.stats.retries[reason] += 1
             logger.debug("retry %d on %s in %.2f s: %s (%s)", attempt, endpoint.url, delay, reason, detail)
             self._emit(PoolEvent("retry", reason=reason, endpoint=endpoint.url, delay=delay, attempt=attempt))
             await asyncio.sleep(delay)
 
+    async def _refuse(self, endpoint: _Endpoint, status: int, detail: str) -> JudgeRefusedError:
+        """The error that stops the run: what the server said, and for a 404 the models it does serve."""
+        if self._refused is not None:
+            return self._refused
+        if status in (401, 403):
+            message = f"the judge at {endpoint.url} rejected the API key ({detail}); check --api-key / OPENAI_API_KEY"
+        else:
+            served = await self._served_models(endpoint)
+            if served is None:
+                message = (
+                    f"the judge at {endpoint.url} answered {detail} for model {self.model!r}, and GET /models "
+                    "did not list its models: check the base URL (it usually ends in /v1) and --judge-model"
+                )
+            elif self.model not in served:
+                listed = ", ".join(repr(m) for m in served[:20]) or "none"
+                message = (
+                    f"the judge at {endpoint.url} does not serve model {self.model!r}; it serves: {listed}"
+                )
+            else:
+                message = (
+                    f"the judge at {endpoint.url} serves model {self.model!r} but answered {detail} for "
+                    f"/chat/completions: check the base URL (it usually ends in /v1)"
+                )
+        self._refused = JudgeRefusedError(self._redact(message), endpoint=endpoint.url, status=status)
+        logger.error("%s", self._refused)
+        return self._refused
+
+    async def _served_models(self, endpoint: _Endpoint) -> list[str] | None:
+        """The model ids ``GET /models`` lists at ``endpoint``; None when it does not answer with a list."""
+        try:
+            async with self._session().get(endpoint.models_url, proxy=endpoint.proxy) as response:
+                if response.status != 200:
+                    return None
+                body = _ModelList.model_validate_json(await response.read())
+        except (TimeoutError, aiohttp.ClientError, ValidationError):
+            return None
+        return [m.id for m in body.data]
+
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Retry-After when the server gave one (capped, plus up to 10% jitter so waiting clients do not return
-        together); else exponential back-off with equal jitter: half fixed, half random."""
+        together); else exponential back-off with equal jitter: half fixed, half random, capped at
+        ``backoff_max`` however many attempts failed."""
         if retry_after is not None:
             wait = min(max(retry_after, 0.0), self.retry_after_max)
             return wait * (1 + 0.1 * self._rng.random())
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        ceiling = min(self.backoff_max, self.backoff_base * 2.0 ** min(attempt - 1, 60))
         return ceiling * (0.5 + 0.5 * self._rng.random())
 
     def _pick_endpoint(self) -> _Endpoint:
@@ -904,39 +815,125 @@ class JudgePool:
             self._on_event(event)
 
 
+class _ModelId(BaseModel):
+    id: str
+
+
+class _ModelList(BaseModel):
+    data: list[_ModelId]
+
+
 # --------------------------------------------------------------------------------------------------------------
-# Response helpers
+# Helpers
 
 
-def _json_body(content: bytes) -> dict[str, Any] | None:
-    try:
-        body = jsonfast.loads(content)
-    except ValueError:
+def estimate_prompt_tokens(messages: Sequence[Message]) -> int:
+    """A prompt's size in tokens, estimated as UTF-8 bytes / :data:`BYTES_PER_TOKEN` over every message's text
+    (about right for English; it undercounts scripts with many tokens a character, such as Chinese)."""
+    size = 0
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str):
+            size += len(content.encode("utf-8", "surrogatepass"))
+        elif isinstance(content, list):
+            for part in content:
+                if isinstance(part, Mapping) and isinstance(part.get("text"), str):
+                    size += len(part["text"].encode("utf-8", "surrogatepass"))
+    return math.ceil(size / BYTES_PER_TOKEN)
+
+
+def _endpoint(url: str) -> _Endpoint:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"a judge base URL must be http:// or https:// with a host, not {clean_base_url(url)!r}"
+        )
+    base = urlunsplit((parts.scheme, _netloc(parts), parts.path.rstrip("/"), "", ""))
+    query = f"?{parts.query}" if parts.query else ""  # e.g. Azure's api-version: kept on every request
+    return _Endpoint(
+        url=clean_base_url(url),
+        chat_url=f"{base}/chat/completions{query}",
+        models_url=f"{base}/models{query}",
+        proxy=_environment_proxy(parts.scheme, parts.hostname),
+    )
+
+
+def _netloc(parts: Any) -> str:
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def _environment_proxy(scheme: str, host: str) -> str | None:
+    """The proxy the environment names for ``scheme`` (``HTTPS_PROXY``...), unless ``NO_PROXY`` exempts ``host``
+    or the host is loopback."""
+    if host == "localhost":
         return None
-    return body if isinstance(body, dict) else None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy or urllib.request.proxy_bypass(host):
+        return None
+    return proxy
 
 
-def _answer_text(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """The first choice's message content and finish reason (None when the body has no usable text)."""
-    choices = body.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-        return None, None
-    choice = choices[0]
-    message = choice.get("message")
-    finish = choice.get("finish_reason")
-    content = message.get("content") if isinstance(message, Mapping) else None
-    if not isinstance(content, str) or not content.strip():
-        return None, finish if isinstance(finish, str) else None
-    return content, finish if isinstance(finish, str) else None
+def _with_extra_body(request: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The body as sent: ``extra_body``'s fields merged in (a copy only when there are some)."""
+    if "extra_body" not in request:
+        return request
+    payload = {k: v for k, v in request.items() if k != "extra_body"}
+    payload.update(request["extra_body"] or {})
+    return payload
+
+
+def _classify(status: int, message: str) -> tuple[str, bool]:
+    """(reason, retryable) of an HTTP error answer; reason ``refused`` stops the whole run."""
+    if status == 429:
+        return RATE_LIMITED, True
+    if status >= 500:
+        return SERVER_ERROR, True
+    if status in (401, 403, 404):
+        return "refused", False
+    lowered = message.lower()
+    if status in (400, 413, 422) and any(sign in lowered for sign in _CONTEXT_LENGTH_SIGNS):
+        return CONTEXT_LENGTH, False
+    return f"http_{status}", status in _RETRYABLE_STATUS
+
+
+def _error_message(raw: bytes) -> str:
+    """The message of an error answer: ``error.message`` (OpenAI), ``message`` (vLLM), else the body's text."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            message = error.get("message") or error.get("code")
+            if message:
+                return " ".join(str(message).split())
+        elif isinstance(error, str) and error:
+            return " ".join(error.split())
+        if body.get("message"):
+            return " ".join(str(body["message"]).split())
+    text = raw.decode("utf-8", "replace")
+    return " ".join(text.split())[:300] or "(empty body)"
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error.get("loc", ())) or "body"
+    return f"{where}: {error.get('msg', 'invalid')}"
 
 
 def _describe(exc: BaseException) -> str:
-    """A one-line description of an SDK error (the SDK message plus the underlying cause's type)."""
+    """A one-line description of a client error: its type and message."""
     message = " ".join(str(exc).split())
-    cause = exc.__cause__
-    if cause is not None and type(cause).__name__ not in message:
-        message = f"{message} ({type(cause).__name__})"
-    return message
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
@@ -964,6 +961,7 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 __all__ = [
+    "ChatCompletion",
     "Completion",
     "CompletionCache",
     "JsonSchema",
@@ -974,5 +972,6 @@ __all__ = [
     "Usage",
     "clean_base_url",
     "default_cache_path",
+    "estimate_prompt_tokens",
     "request_key",
 ]

@@ -26,6 +26,7 @@ VerdictStatus = Literal["ok", "parse_failed", "error"]
 
 # Reasons for failures that happen before or instead of a judge answer.
 EMPTY_HUMAN_LIST = "empty_human_list"
+ITEM_TOO_LONG = "item_too_long"
 INVALID_JSON = "invalid_json"
 SCHEMA_MISMATCH = "schema_mismatch"
 
@@ -163,7 +164,10 @@ class LLMMatcher:
         max_tokens: int | None = 8192,
         seed: int | None = None,
         max_format_retries: int = 2,
+        max_item_chars: int | None = None,
     ):
+        if max_item_chars is not None and max_item_chars < 1:
+            raise ValueError("max_item_chars must be at least 1 (or None for no cap)")
         self.pool = pool
         self.prompt = load_prompt(prompt) if isinstance(prompt, str) else prompt
         self.structured = structured
@@ -171,6 +175,7 @@ class LLMMatcher:
         self.max_tokens = max_tokens
         self.seed = seed
         self.max_format_retries = max_format_retries
+        self.max_item_chars = max_item_chars
 
     async def __aenter__(self) -> LLMMatcher:
         """Open the pool's connections in the running event loop (``async with matcher: ...``)."""
@@ -191,14 +196,11 @@ class LLMMatcher:
             "seed": self.seed,
             "structured": self.structured,
             "max_format_retries": self.max_format_retries,
+            "max_item_chars": self.max_item_chars,
         }
 
     def render(self, request: MatchRequest) -> RenderedPrompt:
         return render_metajudge(self.prompt, request.human, request.model)
-
-    async def warm_up(self, requests: int) -> int:
-        """Open the judge connections a batch of ``requests`` will use (:meth:`JudgePool.warm_up`; never raises)."""
-        return await self.pool.warm_up(requests)
 
     async def match(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
         # At most 4x the pool's slots in progress, one per slot first: a large batch does not render every
@@ -224,6 +226,9 @@ class LLMMatcher:
             matching = Matching(tuple(Match(h, 0, 0.0) for h in range(1, n_human + 1)), n_human, 0)
             text = result_block([(h, 0, 0.0) for h in range(1, n_human + 1)], "The judge list is empty.")
             return MatchVerdict(request.key, "ok", matching, rendered, text=text)
+        oversized = self._oversized(request)
+        if oversized is not None:
+            return MatchVerdict(request.key, "error", oversized, rendered)
 
         completion = await self.pool.complete(
             [{"role": "user", "content": rendered.text}],
@@ -249,6 +254,20 @@ class LLMMatcher:
             matching, text, raw = value, completion.text, None
         resolved = Matching(tuple(resolve_one_to_one(matching.pairs, n_model)), n_human, n_model)
         return MatchVerdict(request.key, "ok", resolved, rendered, text, raw, completion)
+
+    def _oversized(self, request: MatchRequest) -> ParseFailure | None:
+        """Why ``request`` is not sent when one of its items is over ``max_item_chars`` (None when none is)."""
+        cap = self.max_item_chars
+        if cap is None:
+            return None
+        for side, items in (("human", request.human), ("model", request.model)):
+            for index, item in enumerate(items, 1):
+                if len(item) > cap:
+                    return ParseFailure(
+                        ITEM_TOO_LONG,
+                        f"{side} item {index} has {len(item):,} characters, over the cap of {cap:,}: not sent",
+                    )
+        return None
 
 
 __all__ = [

@@ -10,9 +10,6 @@ Throughput matters because the reward sits inside the rollout loop. So, per batc
   ``match`` call, so it embeds each new string once for the whole batch; to an LLM matcher as the batch is
   screened, four completions at a time and each request on its own (``match_one``), so requests are in flight
   while the rest is parsed, all under its pool's limit (a pair is still sent once per batch);
-* an LLM matcher opens its connections side by side, in the background from the start of the batch
-  (``warm_up``): a judge server drops idle keep-alive connections between training steps, and opened one request
-  at a time they would wait behind the screening;
 * each part's results are cached, and its intermediate records freed, as soon as the part is final, so the end of
   a batch is not spent on the whole batch's bookkeeping while every request slot is idle;
 * R-Align MetaRM calls run concurrently, only for label-correct completions (the R-Align protocol).
@@ -114,7 +111,6 @@ class RewardScorer:
         # and strings, while tens of thousands of cached result objects would make every full collection (and its
         # pause of the event loop) longer.
         self._cache: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
-        self._warming: set[asyncio.Future[Any]] = set()
         self._config_key = self.config.fingerprint()
         if screen_workers < 0:
             raise ValueError("screen_workers must be >= 0")
@@ -153,9 +149,6 @@ class RewardScorer:
         if len(completions) != len(samples):
             raise ValueError(f"{len(completions)} completions but {len(samples)} samples")
         self.stats.completions += len(completions)
-        if self._start_warm_up(len(completions)):
-            for _ in range(_WARM_UP_TURNS):  # until its first connections are being opened
-                await asyncio.sleep(0)
         keys: list[str] = []
         found: dict[str, RewardResult] = {}
         found.update(await self._score_unique(self._plan(completions, samples, keys, found)))
@@ -293,18 +286,6 @@ class RewardScorer:
             result = results[key]
             if result.valid:
                 self._remember(key, result)
-
-    def _start_warm_up(self, completions: int) -> bool:
-        """Have an LLM matcher open the batch's connections side by side, in the background, while the batch is
-        keyed and its first parts are screened (a request that finds no idle connection waits for one of these
-        rather than opening its own). The task's first step runs at the next loop turn; warm_up never raises."""
-        warm_up = getattr(self.matcher, "warm_up", None)
-        if warm_up is None or self._pipeline_chunk() is None or completions == 0:
-            return False
-        task = asyncio.ensure_future(warm_up(completions))
-        self._warming.add(task)  # referenced until done: the loop keeps only weak references to tasks
-        task.add_done_callback(self._warming.discard)
-        return True
 
     def _screen_in_workers(
         self, parts: list[list[str]], todo: dict[str, tuple[str, RewardSample]]
@@ -570,9 +551,6 @@ def _thaw(values: tuple[Any, ...]) -> RewardResult:
     return result
 
 
-# Loop turns given to a batch's warm-up before the batch is keyed: enough for its first connections to be asked
-# for, so the kernel sets them up meanwhile.
-_WARM_UP_TURNS = 2
 # Loop iterations granted between two screened parts. An answer needs three or four to refill its request slot: one
 # reads it, one resumes its request (which releases the slot), one lets the next waiting request send; a turn with
 # nothing to do costs a few microseconds.

@@ -486,7 +486,6 @@ async def judge_file(
     rows = count_rows(source)
     if on_start is not None:
         on_start(rows, len(done_ids))
-    await matcher.warm_up(rows - len(done_ids))  # connections opened side by side; never raises
     written: list[tuple[str, int]] = []
     with JsonlAppender(target) as out:
         offset = target.stat().st_size  # after the appender cut any torn tail: this run's lines start here

@@ -1,75 +1,169 @@
 """rationalerm: is the judge right for the right reasons?
 
 Rationale consistency (MetaJudge) beside outcome accuracy, and outcome-gated Average Precision as a training reward.
+
+Every public name is importable from here (``from rationalerm import analyze``) but loaded on first use (PEP 562):
+``import rationalerm`` itself imports nothing heavy, so a command or a script pays only for the modules it uses.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("rationalerm")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .bench import score_judgments_file, score_rmbench_scores
-from .compare import paired_bootstrap
-from .datasets import load_helpsteer3_preference, load_judgebench, load_rationalerm, load_rmbench
-from .io import InputError, RowProblem
-from .llm import Completion, CompletionCache, JsonSchema, JudgePool, Usage
-from .matchers import Matcher, MatchRequest, match_sync
-from .matchers.llm import LLMMatcher, MatchVerdict
-from .metrics import (
-    average_precision,
-    bootstrap_ci,
-    optimal_matching,
-    paper_metrics,
-    reference_metrics,
-    resolve_one_to_one,
-    summarize,
-)
-from .parse import (
-    ParseFailure,
-    extract_reference_scores,
-    parse_decomposition,
-    parse_metajudge,
-    parse_metarm_verdict,
-    parse_reasons,
-    parse_verdict,
-    strip_hidden_reasoning,
-)
-from .prompts import Prompt, load_prompt
-from .ralign import RAlignScores, ralign_scores
-from .records import (
-    Judgment,
-    Match,
-    Matching,
-    MetaJudgeRecord,
-    ModelResult,
-    PreferenceSample,
-    SampleMetrics,
-    SampleResult,
-    parse_direction,
-    sample_from_row,
-)
-from .reward import RewardConfig, RewardResult, RewardSample, RewardScorer, score_batch
-from .workflows.agree import agree
-from .workflows.analyze import AnalyzeReport, analyze
-from .workflows.bench import BenchRun, judge_judgebench, judge_rmbench
-from .workflows.decompose import DecomposeSettings, decompose_file, decompose_rationales
-from .workflows.evaluate import EvaluateReport, evaluate, evaluate_samples
-from .workflows.generate import GenRMJudgment, GenRMSettings, generate_file, generate_judgments, judge_pair
-from .workflows.judge import JudgedSample, JudgeRunSummary, judge_file, judge_samples
-from .workflows.metarm import RAlignSettings, golden_file, metarm_file, run_metarm, write_golden
-from .workflows.prepare_rl import prepare_rl
-from .workflows.report import build_report
-from .workflows.tag import tag_file
+# What type checkers and IDEs see; at run time __getattr__ below imports each name when it is first asked for.
+if TYPE_CHECKING:
+    from .bench import score_judgments_file, score_rmbench_scores
+    from .compare import paired_bootstrap
+    from .datasets import load_helpsteer3_preference, load_judgebench, load_rationalerm, load_rmbench
+    from .errors import JudgeError, JudgeRefusedError, JudgeUnavailableError, RationaleRMError
+    from .io import InputError, RowProblem
+    from .llm import Completion, CompletionCache, JsonSchema, JudgePool, Usage
+    from .matchers import Matcher, MatchRequest, match_sync
+    from .matchers.llm import LLMMatcher, MatchVerdict
+    from .matchers.local import LocalMatcher
+    from .metrics import (
+        average_precision,
+        bootstrap_ci,
+        optimal_matching,
+        paper_metrics,
+        reference_metrics,
+        resolve_one_to_one,
+        summarize,
+    )
+    from .parse import (
+        ParseFailure,
+        extract_reference_scores,
+        parse_decomposition,
+        parse_metajudge,
+        parse_metarm_verdict,
+        parse_reasons,
+        parse_verdict,
+        strip_hidden_reasoning,
+    )
+    from .prompts import Prompt, load_prompt
+    from .ralign import RAlignScores, ralign_scores
+    from .records import (
+        Judgment,
+        Match,
+        Matching,
+        MetaJudgeRecord,
+        ModelResult,
+        PreferenceSample,
+        SampleMetrics,
+        SampleResult,
+        parse_direction,
+        sample_from_row,
+    )
+    from .reward import RewardConfig, RewardResult, RewardSample, RewardScorer, score_batch
+    from .workflows.agree import agree
+    from .workflows.analyze import AnalyzeReport, analyze
+    from .workflows.bench import BenchRun, judge_judgebench, judge_rmbench
+    from .workflows.decompose import DecomposeSettings, decompose_file, decompose_rationales
+    from .workflows.evaluate import EvaluateReport, evaluate, evaluate_samples
+    from .workflows.generate import (
+        GenRMJudgment,
+        GenRMSettings,
+        generate_file,
+        generate_judgments,
+        judge_pair,
+    )
+    from .workflows.judge import JudgedSample, JudgeRunSummary, judge_file, judge_samples
+    from .workflows.metarm import RAlignSettings, golden_file, metarm_file, run_metarm, write_golden
+    from .workflows.prepare_rl import prepare_rl
+    from .workflows.report import build_report
+    from .workflows.tag import tag_file
+
+# The module (relative to this package) that defines each public name.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "bench": ("score_judgments_file", "score_rmbench_scores"),
+    "compare": ("paired_bootstrap",),
+    "datasets": ("load_helpsteer3_preference", "load_judgebench", "load_rationalerm", "load_rmbench"),
+    "errors": ("JudgeError", "JudgeRefusedError", "JudgeUnavailableError", "RationaleRMError"),
+    "io": ("InputError", "RowProblem"),
+    "llm": ("Completion", "CompletionCache", "JsonSchema", "JudgePool", "Usage"),
+    "matchers": ("Matcher", "MatchRequest", "match_sync"),
+    "matchers.llm": ("LLMMatcher", "MatchVerdict"),
+    "matchers.local": ("LocalMatcher",),
+    "metrics": (
+        "average_precision",
+        "bootstrap_ci",
+        "optimal_matching",
+        "paper_metrics",
+        "reference_metrics",
+        "resolve_one_to_one",
+        "summarize",
+    ),
+    "parse": (
+        "ParseFailure",
+        "extract_reference_scores",
+        "parse_decomposition",
+        "parse_metajudge",
+        "parse_metarm_verdict",
+        "parse_reasons",
+        "parse_verdict",
+        "strip_hidden_reasoning",
+    ),
+    "prompts": ("Prompt", "load_prompt"),
+    "ralign": ("RAlignScores", "ralign_scores"),
+    "records": (
+        "Judgment",
+        "Match",
+        "Matching",
+        "MetaJudgeRecord",
+        "ModelResult",
+        "PreferenceSample",
+        "SampleMetrics",
+        "SampleResult",
+        "parse_direction",
+        "sample_from_row",
+    ),
+    "reward": ("RewardConfig", "RewardResult", "RewardSample", "RewardScorer", "score_batch"),
+    "workflows.agree": ("agree",),
+    "workflows.analyze": ("AnalyzeReport", "analyze"),
+    "workflows.bench": ("BenchRun", "judge_judgebench", "judge_rmbench"),
+    "workflows.decompose": ("DecomposeSettings", "decompose_file", "decompose_rationales"),
+    "workflows.evaluate": ("EvaluateReport", "evaluate", "evaluate_samples"),
+    "workflows.generate": (
+        "GenRMJudgment",
+        "GenRMSettings",
+        "generate_file",
+        "generate_judgments",
+        "judge_pair",
+    ),
+    "workflows.judge": ("JudgedSample", "JudgeRunSummary", "judge_file", "judge_samples"),
+    "workflows.metarm": ("RAlignSettings", "golden_file", "metarm_file", "run_metarm", "write_golden"),
+    "workflows.prepare_rl": ("prepare_rl",),
+    "workflows.report": ("build_report",),
+    "workflows.tag": ("tag_file",),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 
-def __getattr__(name: str):  # the local matcher needs the `local` extra: import it only when asked for
-    if name == "LocalMatcher":
-        from .matchers.local import LocalMatcher
+def _read_version() -> str:
+    # importlib.metadata costs ~30 ms to import: paid only when the version is asked for (--version, run metadata).
+    from importlib.metadata import PackageNotFoundError, version
 
-        return LocalMatcher
-    raise AttributeError(f"module 'rationalerm' has no attribute {name!r}")
+    try:
+        return version("rationalerm")
+    except PackageNotFoundError:  # running from a source tree without installation
+        return "0.0.0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+    elif name == "__version__":
+        value = _read_version()
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups find it directly, without calling __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [
@@ -83,8 +177,11 @@ __all__ = [
     "GenRMSettings",
     "InputError",
     "JsonSchema",
+    "JudgeError",
     "JudgePool",
+    "JudgeRefusedError",
     "JudgeRunSummary",
+    "JudgeUnavailableError",
     "JudgedSample",
     "Judgment",
     "LLMMatcher",
@@ -101,6 +198,7 @@ __all__ = [
     "Prompt",
     "RAlignScores",
     "RAlignSettings",
+    "RationaleRMError",
     "RewardConfig",
     "RewardResult",
     "RewardSample",

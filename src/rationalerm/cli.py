@@ -1,18 +1,40 @@
-"""The ``rationalerm`` command line: one Typer app, each command a thin wrapper over an importable function."""
+"""The ``rationalerm`` command line: one Typer app, each command a thin wrapper over an importable function.
+
+Start-up stays cheap: this module and the command modules import only Typer, rich and the standard library at their
+top (Typer reads every command's signature for ``--help``); each command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
+from typer.core import TyperGroup
 
-from . import __version__
-from .io import InputError, RowProblem
+from .errors import JudgeError
+
+if TYPE_CHECKING:
+    from .io import RowProblem
+
+
+class _Group(TyperGroup):
+    """The root command group: a :class:`~rationalerm.errors.JudgeError` from any command (the judge server
+    refuses the API key or the model, or cannot serve the run) ends it with ``error: <message>`` on stderr and
+    exit code 1, without a traceback. Works for ``main()`` and for ``app`` invoked directly (CliRunner)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except JudgeError as exc:
+            raise fail(str(exc)) from None
+
 
 app = typer.Typer(
+    cls=_Group,
     name="rationalerm",
     help="Is your judge right for the right reasons? Rationale consistency beside outcome accuracy.",
     no_args_is_help=True,
@@ -28,6 +50,8 @@ MAX_PROBLEMS_SHOWN = 20
 
 def _version_callback(value: bool) -> None:
     if value:
+        from . import __version__  # read from the package metadata only when asked for
+
         console.print(f"rationalerm {__version__}")
         raise typer.Exit()
 
@@ -58,7 +82,9 @@ class ProblemPrinter:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    """Print ``error: <message>`` on stderr and return the Exit to raise. The message is printed as plain text,
+    never parsed as rich markup: it often quotes file paths, row contents or a server's reply."""
+    err_console.print(Text.assemble(("error:", "red"), " ", message), highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -83,6 +109,7 @@ def analyze(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
 ) -> None:
     """Score MetaJudge answers: precision, recall (rationale consistency), F1 and AP per model."""
+    from .io import InputError
     from .report import analyze_rows, print_analyze_tables
     from .workflows.analyze import SORT_KEYS
     from .workflows.analyze import analyze as run_analyze

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from ..cli import app, console, fail
-from ..io import InputError, write_json
 
 if TYPE_CHECKING:
     from ..workflows.agree import AgreementReport
@@ -80,6 +79,7 @@ def agree(
 ) -> None:
     """Agreement of two evaluators on the same models: per-model R^2, slope, RMSE, Spearman of the rankings, and
     the per-sample correlation."""
+    from ..io import InputError, write_json
     from ..workflows.agree import METRICS
     from ..workflows.agree import agree as run_agree
 

@@ -10,15 +10,12 @@ scorers score them. The scores are printed and saved as JSON.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from ..bench.judgebench import CATEGORIES, JudgeBenchResult, score_judgments_file
-from ..bench.rmbench import STYLES, RMBenchResult, score_rmbench_scores
 from ..cli import app, console, fail
-from ..io import InputError, write_json
 from .generate import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -34,6 +31,10 @@ from .generate import (
     run_judge_side,
 )
 
+if TYPE_CHECKING:
+    from ..bench.judgebench import JudgeBenchResult
+    from ..bench.rmbench import RMBenchResult
+
 bench_app = typer.Typer(
     help="Outcome accuracy on JudgeBench and RM-Bench, scored with each benchmark's official rules.",
     no_args_is_help=True,
@@ -47,11 +48,15 @@ def _pct(value: float | None) -> str:
 
 def _save(output: Path | None, data: dict[str, object]) -> None:
     if output is not None:
+        from ..io import write_json
+
         write_json(output, data)
         console.print(f"wrote {output}")
 
 
 def print_judgebench(result: JudgeBenchResult, title: str) -> None:
+    from ..bench.judgebench import CATEGORIES
+
     table = Table(title=title, title_justify="left")
     table.add_column("category")
     table.add_column("accuracy %", justify="right")
@@ -110,6 +115,8 @@ def print_rmbench(result: RMBenchResult, title: str) -> None:
 
 def print_rmbench_matrix(result: RMBenchResult) -> None:
     """The 3x3 accuracy matrix (chosen style by rejected style) of each domain and pooled."""
+    from ..bench.rmbench import STYLES
+
     table = Table(title="RM-Bench accuracy matrix (chosen style x rejected style)", title_justify="left")
     table.add_column("domain")
     table.add_column("chosen \\ rejected")
@@ -166,6 +173,7 @@ def _check_live(*, judge_model: str | None, limit: int | None) -> str:
 
 
 def _check_not_input(target: Path, inputs: list[str]) -> None:
+    from ..io import InputError
     from ..workflows.judge_side import check_distinct_paths
 
     for source in inputs:
@@ -274,9 +282,13 @@ def judgebench_command(
     Live, the GenRM judges every pair twice, the second time with the responses swapped; overall, Knowledge,
     Reasoning, Math and Coding accuracy and position consistency are printed and saved with the failure counts.
     """
+    from ..io import InputError
+
     if (judgments is None) == (data is None):
         raise fail("give either --judgments FILE (score existing judgments) or --data (judge live)", 2)
     if judgments is not None:
+        from ..bench.judgebench import score_judgments_file
+
         try:
             result = score_judgments_file(judgments)
         except InputError as exc:
@@ -399,9 +411,13 @@ def rmbench_command(
     the judge prefers the chosen response (ties lose). Easy/normal/hard per domain, the leaderboard Overall, the
     3x3 matrices, single-order accuracy and position consistency are printed and saved.
     """
+    from ..io import InputError
+
     if (not scores) == (not data):
         raise fail("give either --scores FILE... (score a reward model) or --data ... (judge live)", 2)
     if scores:
+        from ..bench.rmbench import score_rmbench_scores
+
         try:
             result = score_rmbench_scores(scores)
         except InputError as exc:

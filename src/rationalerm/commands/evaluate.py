@@ -6,18 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from ..cli import ProblemPrinter, app, console, err_console, fail
-from ..io import InputError
 
 
 @app.command()
@@ -76,6 +67,16 @@ def evaluate(
     ] = False,
 ) -> None:
     """Match each model's reasons to the human reasons and report rationale consistency beside outcome accuracy."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from ..io import InputError
     from ..workflows.evaluate import evaluate as run_evaluate
 
     if mode not in ("paper", "reference"):

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .. import aio
 from ..cli import ProblemPrinter, app, console, err_console, fail
-from ..io import InputError
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 BaseUrlOpt = Annotated[
     list[str] | None,
@@ -70,6 +70,10 @@ def run_judge_side(
 ) -> Any:
     """Open the pool, show a progress bar, run ``work(pool, printer=..., on_start=..., on_result=...)`` and turn
     input errors and interrupts into clean exits. Returns the run summary."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .. import aio
+    from ..io import InputError
     from ..workflows.judge_side import open_pool
 
     if concurrency < 1:

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from .. import aio
 from ..cli import ProblemPrinter, app, console, err_console, fail
-from ..io import InputError
+
+if TYPE_CHECKING:
+    import logging
+
+    from rich.progress import TaskID
 
 
 def default_output(input_path: Path, model: str) -> Path:
@@ -85,6 +78,17 @@ def judge(
     ] = None,
 ) -> None:
     """Judge a model's reasons against the human reasons with an LLM (MetaJudge); resumable."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .. import aio
+    from ..io import InputError
     from ..llm import JudgePool, default_cache_path
     from ..matchers.llm import LLMMatcher
     from ..workflows.judge import judge_file
@@ -188,6 +192,8 @@ def judge(
         raise typer.Exit(130) from None
     finally:
         if handler is not None:
+            import logging
+
             logging.getLogger("rationalerm").removeHandler(handler)
             handler.close()
     printer.finish()
@@ -224,6 +230,8 @@ def judge(
 
 
 def _attach_log_file(path: Path) -> logging.Handler:
+    import logging
+
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.DEBUG)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from ..cli import app, console, err_console, fail
-from ..io import InputError
 
 
 @app.command()
@@ -38,6 +37,7 @@ def report(
 ) -> None:
     """Build an HTML report: accuracy vs consistency, tables, paired tests, evaluator agreement, R-Align, benchmarks,
     rationale tags, and the samples a judge got right for the wrong reasons."""
+    from ..io import InputError
     from ..workflows.report import build_report
 
     if not 0 <= low_consistency <= 1:

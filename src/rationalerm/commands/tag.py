@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from .. import aio
 from ..cli import ProblemPrinter, app, console, err_console, fail
-from ..io import InputError, write_json
 
 if TYPE_CHECKING:
     from ..compare import Rate
@@ -106,7 +104,8 @@ def tag(
     ] = 2000,
 ) -> None:
     """Tag every reason of a model: evidence-grounded, criterion-grounded or generic/style, plus flaw tags."""
-    from ..io import read_jsonl
+    from .. import aio
+    from ..io import InputError, read_jsonl, write_json
     from ..llm import JudgePool, default_cache_path
     from ..workflows.tag import Tagger, default_output, is_tag_record, tag_file, tag_rates
 

@@ -1,20 +1,23 @@
 """A scripted OpenAI-compatible chat-completions server on 127.0.0.1, for tests and benchmarks.
 
-It speaks real HTTP/1.1 with keep-alive (an asyncio server in a background thread) on an ephemeral port, so clients
-are exercised exactly as against vLLM or a hosted API: no mocking of the SDK. Behaviour is a Python
-callable ``script(request_json, request_number) -> Reply | None`` (None: the default answer), and every request
-is recorded for assertions on shape and count.
+It is an :mod:`aiohttp.web` application (its own event loop in a background thread) on an ephemeral port: a real
+HTTP/1.1 server with keep-alive, as vLLM's (FastAPI on uvicorn) is, so clients are exercised exactly as against
+vLLM or a hosted API (no mocking of the SDK, and no protocol written by hand on either side). Behaviour is a Python
+callable ``script(request_json, request_number) -> Reply | None`` (None: the default answer), and every chat
+request is recorded for assertions on shape and count.
 
 The default answer reads the MetaJudge prompt (lines ``R<i>. ...`` and ``S<j>. ...``) and matches human item i to
 model item i (score 1.0) or to S0 when there is no model item i; with ``response_format`` json_schema it answers
 the JSON form instead. Other tests script their own answers (GenRM verdicts, faults) with :func:`chat_reply`.
 
+``GET /v1/models`` lists the server's model names in the OpenAI form, and ``GET .../stats`` returns counts and the
+total latency served; GETs are neither scripted nor recorded (``requests`` and ``count`` are chat requests only).
+
 Run as a script for a server in its own process (benchmarks measure client CPU without the server in it)::
 
-    python tests/judge_server.py --latency 0.05 --jitter 0.5 --p500 0.1 --p429 0.1
+    python tests/judge_server.py --latency 0.05 --jitter 0.5 --p500 0.1 --p429 0.1 --uvloop
 
-prints its base URL on the first line of stdout and serves until stdin closes. ``GET /stats`` returns counts and
-the total latency served.
+prints its base URL on the first line of stdout and serves until stdin closes.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ import asyncio
 import json
 import random
 import re
-import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from aiohttp import web
 
 
 @dataclass
@@ -106,6 +110,21 @@ def error_reply(
     )
 
 
+def models_not_found_reply(model: str) -> Reply:
+    """The 404 vLLM (and OpenAI) answer for a model the server does not serve."""
+    return Reply(
+        status=404,
+        body={
+            "error": {
+                "message": f"The model `{model}` does not exist.",
+                "type": "NotFoundError",
+                "param": None,
+                "code": 404,
+            }
+        },
+    )
+
+
 _HUMAN_RE = re.compile(r"^R(\d+)\. ", re.MULTILINE)
 _MODEL_RE = re.compile(r"^S(\d+)\. ", re.MULTILINE)
 
@@ -158,11 +177,13 @@ class JudgeServer:
     """The scripted server. ``with JudgeServer(script) as server: server.url`` is ``http://127.0.0.1:<port>/v1``.
 
     ``script`` may be replaced while running (``server.script = ...``). ``latency`` (seconds, or a callable
-    returning seconds) is added to every reply's own delay. ``requests`` lists every request received.
+    returning seconds) is added to every reply's own delay. ``requests`` lists every chat request received (GETs
+    are counted apart, in ``get_count``). ``models`` are the names ``GET /v1/models`` lists.
 
-    The server is an asyncio loop in a daemon thread (one :class:`asyncio.Protocol` per connection, a reply's
-    delay is a timer, not a sleeping thread), so it keeps up with thousands of requests per second on one core;
-    ``script`` and ``latency`` are called on that thread.
+    The server is an :mod:`aiohttp.web` application on its own event loop in a daemon thread (a reply's delay is an
+    ``asyncio.sleep``, not a sleeping thread), so it keeps up with thousands of requests per second on one core;
+    ``script`` and ``latency`` are called on that thread. ``accepted`` counts the TCP connections accepted since
+    start (a client that reuses its connections keeps it low).
     """
 
     def __init__(
@@ -171,21 +192,24 @@ class JudgeServer:
         *,
         latency: float | Callable[[], float] = 0.0,
         loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
+        models: Sequence[str] = ("judge", "judge-1"),
     ):
         self.script = script
         self.latency = latency
+        self.models: Sequence[str] = models
         self.requests: list[RecordedRequest] = []
         self.total_delay = 0.0
         self.status_counts: dict[int | str, int] = {}
         self.in_flight = 0
         self.max_in_flight = 0
-        self.accepted = 0  # connections accepted since start (live ones: len(_connections))
+        self.accepted = 0  # TCP connections accepted since start
+        self.get_count = 0  # GET requests (stats, models, unknown paths): not scripted, not in ``requests``
         self._lock = threading.Lock()
         self._count = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._server: asyncio.Server | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
-        self._connections: set[_Connection] = set()
         self._port = 0
         self._loop_factory = loop_factory
 
@@ -197,34 +221,73 @@ class JudgeServer:
         self._thread = threading.Thread(target=loop.run_forever, name="judge-server", daemon=True)
         self._thread.start()
 
-        async def listen() -> asyncio.Server:
-            return await loop.create_server(
-                lambda: _Connection(self), "127.0.0.1", 0, backlog=1024, reuse_address=True
+        async def listen() -> tuple[web.AppRunner, asyncio.AbstractServer]:
+            # Practically no limit on what a client may send (aiohttp's defaults: 1 MiB bodies, 8 KiB header lines).
+            app = web.Application(client_max_size=1 << 30)
+            app.router.add_route("*", "/{path:.*}", self._handle)
+            runner = web.AppRunner(
+                app,
+                access_log=None,
+                keepalive_timeout=75.0,  # clients keep idle connections for reuse
+                max_line_size=1 << 20,
+                max_field_size=1 << 20,
+                shutdown_timeout=1.0,
             )
+            await runner.setup()
+            protocols = runner.server
+            assert protocols is not None
 
-        self._server = asyncio.run_coroutine_threadsafe(listen(), loop).result(timeout=10)
+            def accept() -> web.RequestHandler:  # asyncio calls this once per accepted connection
+                self.accepted += 1
+                return protocols()
+
+            # aiohttp's own protocol factory served as its low-level server docs show (TCPSite would do the same
+            # with no hook to count connections); a deep backlog for bursts of hundreds of connections.
+            server = await asyncio.get_running_loop().create_server(
+                accept, "127.0.0.1", 0, backlog=4096, reuse_address=True
+            )
+            return runner, server
+
+        try:
+            self._runner, self._server = asyncio.run_coroutine_threadsafe(listen(), loop).result(timeout=10)
+        except BaseException:
+            self._halt()
+            raise
         self._port = int(self._server.sockets[0].getsockname()[1])
         return self
 
     def stop(self) -> None:
-        loop, server = self._loop, self._server
-        if loop is None or server is None:
+        loop, server, runner = self._loop, self._server, self._runner
+        if loop is None or server is None or runner is None:
             return
 
         async def shutdown() -> None:
-            server.close()
-            for connection in list(self._connections):
-                connection.close()
-            await asyncio.sleep(0)
+            server.close()  # no new connections
+            protocols = runner.server
+            for connection in protocols.connections if protocols is not None else ():
+                connection.force_close()  # open connections close at once, mid-request or idle
+            # Replies still waiting out their delay are cancelled rather than awaited.
+            current = asyncio.current_task()
+            pending = [task for task in asyncio.all_tasks() if task is not current]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            await runner.cleanup()
 
         try:
             asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=10)
         finally:
-            loop.call_soon_threadsafe(loop.stop)
-            if self._thread is not None:
-                self._thread.join(timeout=10)
-            loop.close()
-            self._loop = self._server = self._thread = None
+            self._halt()
+
+    def _halt(self) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        loop.close()
+        self._loop = self._server = self._runner = self._thread = None
 
     def __enter__(self) -> JudgeServer:
         return self.start()
@@ -249,6 +312,7 @@ class JudgeServer:
         with self._lock:
             self.requests.clear()
             self._count = 0
+            self.get_count = 0
             self.total_delay = 0.0
             self.status_counts.clear()
             self.max_in_flight = 0
@@ -261,7 +325,44 @@ class JudgeServer:
                 "status_counts": {str(k): v for k, v in self.status_counts.items()},
             }
 
+    def models_list(self) -> dict[str, Any]:
+        """The ``GET /v1/models`` body."""
+        return {
+            "object": "list",
+            "data": [{"id": name, "object": "model", "owned_by": "judge-server"} for name in self.models],
+        }
+
     # -- request handling (on the server's loop thread) -------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.method == "GET":
+            with self._lock:
+                self.get_count += 1
+            path = request.path.rstrip("/")
+            if path.endswith("/stats"):
+                return _response(Reply(body=self.stats()))
+            if path.endswith("/models"):
+                return _response(Reply(body=self.models_list()))
+            return _response(error_reply(404, "not found"))
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            body = None
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        reply = self._decide(request.raw_path, headers, body)
+        try:
+            if reply.delay > 0:
+                await asyncio.sleep(reply.delay)
+        finally:
+            self._done()
+        if reply.drop:
+            transport = request.transport
+            if transport is not None:
+                transport.close()
+            # Nothing reaches the client: aiohttp finds the transport closing, writes nothing and ends the connection.
+            return web.Response()
+        return _response(reply)
 
     def _decide(self, path: str, headers: dict[str, str], body: Any) -> Reply:
         with self._lock:
@@ -287,128 +388,20 @@ class JudgeServer:
             self.in_flight -= 1
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
-
-
-def _encode(reply: Reply, keep_alive: bool) -> bytes:
+def _response(reply: Reply) -> web.Response:
+    """``reply`` as an aiohttp response: bytes as octet-stream, str as text/plain, anything else as JSON."""
     if isinstance(reply.body, bytes):
-        data = reply.body
-        content_type = "application/octet-stream"
+        data, content_type = reply.body, "application/octet-stream"
     elif isinstance(reply.body, str):
-        data = reply.body.encode("utf-8")
-        content_type = "text/plain; charset=utf-8"
+        data, content_type = reply.body.encode("utf-8"), "text/plain; charset=utf-8"
     else:
-        data = json.dumps(reply.body).encode("utf-8")
-        content_type = "application/json"
-    reason = _REASONS.get(reply.status) or ("Server Error" if reply.status >= 500 else "Status")
-    lines = [
-        f"HTTP/1.1 {reply.status} {reason}",
-        "Server: judge-server",
-        f"Content-Type: {content_type}",
-        f"Content-Length: {len(data)}",
-    ]
-    lines += [f"{name}: {value}" for name, value in reply.headers.items()]
-    if not keep_alive:
-        lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data
-
-
-class _Connection(asyncio.Protocol):
-    """One client connection: HTTP/1.1 requests parsed from the stream and answered in order, one at a time."""
-
-    def __init__(self, owner: JudgeServer):
-        self.owner = owner
-        self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
-        self.busy = False  # a request is being answered; later bytes wait in the buffer
-        self.closed = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        self.owner._connections.add(self)
-        self.owner.accepted += 1
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        self.owner._connections.discard(self)
-
-    def close(self) -> None:
-        self.closed = True
-        if self.transport is not None:
-            self.transport.close()
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if not self.busy:
-            self._next()
-
-    def _next(self) -> None:
-        """Answer the next complete request in the buffer, if any."""
-        buffer = self.buffer
-        end = buffer.find(b"\r\n\r\n")
-        if end < 0:
-            return
-        lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ")
-        if len(parts) != 3:
-            self.close()
-            return
-        method, path, version = parts
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        try:
-            length = int(headers.get("content-length") or 0)
-        except ValueError:
-            self.close()
-            return
-        if len(buffer) < end + 4 + length:
-            return
-        raw = bytes(buffer[end + 4 : end + 4 + length])
-        del buffer[: end + 4 + length]
-        connection = headers.get("connection", "").lower()
-        keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
-        if method == "GET":
-            if path.rstrip("/").endswith("/stats"):
-                self._send(Reply(body=self.owner.stats()), keep_alive)
-            else:
-                self._send(error_reply(404, "not found"), keep_alive)
-            return
-        try:
-            body: Any = json.loads(raw)
-        except ValueError:
-            body = None
-        reply = self.owner._decide(path, headers, body)
-        self.busy = True
-        assert self.transport is not None
-        loop = asyncio.get_running_loop()
-        if reply.delay > 0:
-            loop.call_later(reply.delay, self._reply, reply, keep_alive)
-        else:
-            self._reply(reply, keep_alive)
-
-    def _reply(self, reply: Reply, keep_alive: bool) -> None:
-        self.owner._done()
-        self.busy = False
-        if self.closed:
-            return
-        if reply.drop:
-            self.close()
-            return
-        self._send(reply, keep_alive)
-
-    def _send(self, reply: Reply, keep_alive: bool) -> None:
-        if self.closed or self.transport is None:
-            return
-        self.transport.write(_encode(reply, keep_alive))
-        if not keep_alive:
-            self.close()
-        elif self.buffer:
-            self._next()
+        data, content_type = json.dumps(reply.body).encode("utf-8"), "application/json"
+    headers = {"Server": "judge-server", "Content-Type": content_type}
+    for name, value in reply.headers.items():  # the reply's own headers win (names are case-insensitive)
+        for same in [key for key in headers if key.lower() == name.lower()]:
+            del headers[same]
+        headers[name] = value
+    return web.Response(status=reply.status, body=data, headers=headers)
 
 
 # --------------------------------------------------------------------------------------------------------------

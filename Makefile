@@ -5,24 +5,31 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 # torch is pinned and installed first: an unpinned torch pulls a multi-GB CUDA build.
 TORCH := torch==2.13.0
+# The tested set of every dependency (make constraints writes it); `make test-latest` tests the newest instead.
+CONSTRAINTS := constraints.txt
+LATEST := .venv-latest
 
-.PHONY: demo test test-all bench lint clean chromium
+.PHONY: demo test test-all test-latest bench lint clean chromium constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-$(VENV)/.core: $(BIN)/python pyproject.toml
+$(VENV)/.core: $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	$(PIP) install -q $(TORCH)
-	$(PIP) install -q -e ".[local]"
+	$(PIP) install -q -c $(CONSTRAINTS) -e ".[local]"
 	touch $@
 
 $(VENV)/.test: $(VENV)/.core
-	$(PIP) install -q -e ".[local,test,hub,train]" "torch==2.13.0"
+	$(PIP) install -q -c $(CONSTRAINTS) -e ".[local,test,hub,train]" $(TORCH)
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.core
-	$(PIP) install -q -e ".[dev]"
+	$(PIP) install -q -c $(CONSTRAINTS) -e ".[dev]"
+	touch $@
+
+$(VENV)/.bench: $(VENV)/.bench
+	$(PIP) install -q -c $(CONSTRAINTS) -e ".[bench]"
 	touch $@
 
 demo: $(VENV)/.core
@@ -42,7 +49,30 @@ test: $(VENV)/.test chromium
 test-all: $(VENV)/.test
 	$(BIN)/python -m pytest -q
 
-bench: $(VENV)/.test
+# The newest version of every dependency the index offers (torch stays pinned), in a venv of its own, upgraded on
+# every run; the versions tested are printed first.
+test-latest: chromium
+	@[ -x $(LATEST)/bin/python ] || $(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install -q --upgrade pip
+	$(LATEST)/bin/python -m pip install -q $(TORCH)
+	$(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e ".[local,test,hub,train]" $(TORCH)
+	@$(LATEST)/bin/python -m pip list --format=freeze 2>/dev/null | \
+	  grep -iE '^(aiohttp|pydantic|numpy|scipy|typer|rich|orjson|uvloop|matplotlib|datasets|transformers|trl|sentence-transformers|onnxruntime|pytest)==' | tr '\n' ' '; echo
+	$(LATEST)/bin/python -m pytest -m "not slow" -q -p no:cacheprovider
+
+# Rewrite constraints.txt from a fresh venv with the newest versions (then run make test on it, and commit both).
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install -q --upgrade pip
+	.venv-constraints/bin/python -m pip install -q $(TORCH)
+	.venv-constraints/bin/python -m pip install -q -e ".[local,test,hub,train,dev,bench]"
+	{ echo "# The dependency set make test installs and CI tests (pip -c). 'make constraints' rewrites it from the newest"; \
+	  echo "# versions; 'make test-latest' tests the newest without it. torch is the CPU build the Makefile installs first."; \
+	  .venv-constraints/bin/python -m pip freeze --exclude-editable | grep -v '^-e '; } > $(CONSTRAINTS)
+	rm -rf .venv-constraints
+
+bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/analyze_scale.py
 	$(BIN)/python benchmarks/local_matcher.py
 	$(BIN)/python benchmarks/judge_throughput.py
@@ -52,4 +82,4 @@ lint: $(VENV)/.dev
 	$(BIN)/python -m ruff format --check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) $(LATEST) runs .pytest_cache

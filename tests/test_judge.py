@@ -348,3 +348,27 @@ def test_cli_reads_base_url_from_the_environment(tmp_path):
     missing = {k: v for k, v in os.environ.items() if k != "OPENAI_BASE_URL"}
     done = cli("judge", str(source), "--model", MODEL, "--judge-model", "j", env=missing)
     assert done.returncode == 2 and "OPENAI_BASE_URL" in done.stderr
+
+
+def test_cli_fails_an_oversized_sample_without_sending_it(tmp_path):
+    rows = [make_row(i) for i in range(3)]
+    rows[1][f"{MODEL}-checklist"][0] = "x" * 5_000_000  # a 5 MB reason
+    rows[2][f"{MODEL}-checklist"][0] = "word " * 1000  # 5,000 characters: over a cap of 4,000 too
+    source = write_rows(tmp_path / "in.jsonl", rows)
+    output = tmp_path / "out.jsonl"
+    with JudgeServer() as server:
+        done = cli("judge", str(source), "--model", MODEL, "--judge-model", "judge-1", "--base-url", server.url,
+                   "--output", str(output), "--no-cache")  # fmt: skip
+        assert server.count == 1  # only the sample of normal size went out
+    assert done.returncode == 0, done.stderr
+    by_id = {r["rationalerm"]["sample_id"]: r["rationalerm"] for r in read_records(output)}
+    assert by_id["s0"]["status"] == "ok"
+    for sample in ("s1", "s2"):
+        assert by_id[sample]["status"] == "error" and by_id[sample]["reason"] == "item_too_long"
+    assert "model item 1 has 5,000,000 characters, over the cap of 4,000" in by_id["s1"]["detail"]
+    with JudgeServer() as server:  # with the item cap off, the prompt cap still keeps the 5 MB one home
+        cli("judge", str(source), "--model", MODEL, "--judge-model", "judge-1", "--base-url", server.url,
+            "--output", str(output), "--no-cache", "--max-item-chars", "0")  # fmt: skip
+        assert server.count == 1
+    by_id = {r["rationalerm"]["sample_id"]: r["rationalerm"] for r in read_records(output)}
+    assert by_id["s1"]["reason"] == "prompt_too_large" and by_id["s2"]["status"] == "ok"

@@ -63,6 +63,19 @@ def judge(
         int, typer.Option("--max-format-retries", help="Re-asks after an answer fails validation.")
     ] = 2,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 120.0,
+    max_item_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-item-chars", help="A sample with a longer reason fails and is not sent (0 = no cap)."
+        ),
+    ] = 4000,
+    max_prompt_tokens: Annotated[
+        int,
+        typer.Option(
+            "--max-prompt-tokens",
+            help="A prompt estimated longer (4 bytes a token) fails and is not sent (0 = no cap).",
+        ),
+    ] = 32000,
     cache: Annotated[
         Path | None, typer.Option("--cache", help="sqlite answer cache (default: ~/.cache/rationalerm).")
     ] = None,
@@ -102,6 +115,8 @@ def judge(
         raise fail("--concurrency must be at least 1", 2)
     if max_model_items < 0:
         raise fail("--max-model-items must be 0 (all) or more", 2)
+    if max_item_chars < 0 or max_prompt_tokens < 0:
+        raise fail("--max-item-chars and --max-prompt-tokens must be 0 (no cap) or more", 2)
     if not input_path.is_file():
         raise fail(f"{input_path}: no such file", 2)
     target = output or default_output(input_path, model)
@@ -135,6 +150,7 @@ def judge(
             concurrency=concurrency,
             timeout=timeout,
             max_retries=max_retries,
+            max_prompt_tokens=max_prompt_tokens or None,
             cache=cache_path,
         ) as pool:
             matcher = LLMMatcher(
@@ -144,6 +160,7 @@ def judge(
                 max_tokens=max_tokens,
                 seed=seed,
                 max_format_retries=max_format_retries,
+                max_item_chars=max_item_chars or None,
             )
 
             def on_start(total: int, already: int) -> None:

@@ -364,7 +364,8 @@ def test_a_prompt_over_the_context_length_fails_that_call_without_retries(judge_
     judge_server.script = lambda req, n: error_reply(400, vllm)
     result, stats = complete(judge_server, validate=needs_ok)
     assert result.status == "error" and result.reason == "context_length" and judge_server.count == 1
-    assert "maximum context length is 4096" in (result.detail or "") and stats.failures == {"context_length": 1}
+    assert "maximum context length is 4096" in (result.detail or "")
+    assert stats.failures == {"context_length": 1}
 
 
 def test_an_oversized_prompt_is_never_sent(judge_server):

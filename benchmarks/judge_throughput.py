@@ -14,10 +14,9 @@ order and the server's counters never mix two runs):
 - ``released``: the release's own ``metajudge_infer.py`` (``../shared/anchors``; threads and the sync SDK) on the
   same input file, its own prompt, ``--concurrent-requests N --rate-limit-delay 0 --batch-size N`` (each batch of
   N waits for its slowest answer; ``--released-batch-size`` changes it, e.g. to the sample count for one batch)
-  and ``--max-retries 1``: the scripted server reads ``R1.`` item lines,
-  not the released prompt's ``R1:``, so its answers fail the released script's format check, and with more retries
-  it would sleep 1 s and ask again up to 4 more times per sample. One request per sample is what it sends against a
-  judge that answers well.
+  and ``--max-retries 1``: the scripted server reads ``R1.`` item lines, not the released prompt's ``R1:``, so its
+  answers fail the released script's format check, and with more retries it would sleep 1 s and ask again up to 4
+  more times per sample. One request per sample is what it sends against a judge that answers well.
 
 ``floor`` and ``sdk`` run in ``_judge_clients.py`` subprocesses. Each client is timed from spawn to exit.
 
@@ -40,7 +39,7 @@ released script's at the fast preset, and rationalerm client CPU <= 1.0 ms a req
         [--clients rationalerm,floor,sdk,released] [--samples N] [--concurrency N]
 
 Presets: ``fast`` = 100 ms +-50% a reply, 64 in flight, 3,000 samples; ``wide`` = 1 s +-50%, 512 in flight, 4,000
-samples. ``both`` (default) runs the two, about two minutes on 2 cores with ``--repeat 1``.
+samples. ``both`` (default) runs the two: about 2 minutes on 2 cores with ``--repeat 1``, 4.5 with ``--repeat 3``.
 """
 
 from __future__ import annotations

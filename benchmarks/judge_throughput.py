@@ -13,10 +13,7 @@ order and the server's counters never mix two runs):
 - ``sdk``: the plain OpenAI SDK (``AsyncOpenAI(max_retries=0)``, ``chat.completions.create``), same bodies;
 - ``released``: the release's own ``metajudge_infer.py`` (``../shared/anchors``; threads and the sync SDK) on the
   same input file, its own prompt, ``--concurrent-requests N --rate-limit-delay 0 --batch-size N`` (each batch of
-  N waits for its slowest answer; ``--released-batch-size`` changes it, e.g. to the sample count for one batch)
-  and ``--max-retries 1``: the scripted server reads ``R1.`` item lines, not the released prompt's ``R1:``, so its
-  answers fail the released script's format check, and with more retries it would sleep 1 s and ask again up to 4
-  more times per sample. One request per sample is what it sends against a judge that answers well.
+  N waits for its slowest answer; ``--released-batch-size`` changes it, e.g. to the sample count for one batch).
 
 ``floor`` and ``sdk`` run in ``_judge_clients.py`` subprocesses. Each client is timed from spawn to exit.
 
@@ -258,7 +255,7 @@ def client_command(
             sys.executable, str(args.anchor), "--input-file", str(inputs.rows_path), "--output-file", str(out),
             "--model-be-evaluated", MODEL, "--api-key", API_KEY, "--api-base", url, "--model", JUDGE_MODEL,
             "--concurrent-requests", n, "--rate-limit-delay", "0", "--batch-size", str(batch),
-            "--max-retries", "1", "--log-file", str(out.with_suffix(".log")),
+            "--log-file", str(out.with_suffix(".log")),
         ]  # fmt: skip
     raise ValueError(client)
 

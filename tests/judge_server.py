@@ -125,8 +125,8 @@ def models_not_found_reply(model: str) -> Reply:
     )
 
 
-_HUMAN_RE = re.compile(r"^R(\d+)\. ", re.MULTILINE)
-_MODEL_RE = re.compile(r"^S(\d+)\. ", re.MULTILINE)
+_HUMAN_RE = re.compile(r"^R(\d+)[.:] ", re.MULTILINE)  # ". " here, ": " in the released script
+_MODEL_RE = re.compile(r"^S(\d+)[.:] ", re.MULTILINE)
 
 
 def prompt_text(request: dict[str, Any]) -> str:

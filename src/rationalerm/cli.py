@@ -159,4 +159,8 @@ def main() -> None:
 from . import commands  # noqa: E402, F401
 
 if __name__ == "__main__":
-    main()
+    # `python -m rationalerm.cli`: this file runs as __main__, but the commands registered on the app of the
+    # module `rationalerm.cli`, so run that one.
+    from rationalerm.cli import main as run_main
+
+    run_main()

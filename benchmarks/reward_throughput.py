@@ -14,7 +14,7 @@ with the correct verdict (so every completion needs the matcher). ``--unique`` m
   ``--screen-workers N`` parses and screens in N worker processes (``RewardScorer(screen_workers=N)``).
   ``--gc-freeze`` moves the objects alive before the batch out of the garbage collector's reach
   (``gc.freeze()``, as ``serve-reward`` does once it has started): a full collection during the batch then walks
-  only the batch's own objects, not the ~90k that importing the OpenAI SDK and the rest made.
+  only the batch's own objects, not the ~50k that the imports made.
   ``--loop`` picks the client's event loop (default: uvloop where installed, as rationalerm's own entry points do),
   ``--server-loop`` the scripted server's (default uvloop where installed, as vLLM's server runs; on the standard
   loop the server's timers fire about 0.6 ms late on average, which is charged to the client, and it takes more of
@@ -248,7 +248,7 @@ def main() -> None:
         "--gc-freeze",
         action="store_true",
         help="gc.freeze() the objects alive before the LLM batch, as a long-running reward process does after "
-        "start-up (serve-reward does): full collections then skip the ~90k objects the imports made",
+        "start-up (serve-reward does): full collections then skip the ~50k objects the imports made",
     )
     parser.add_argument(
         "--server-loop",

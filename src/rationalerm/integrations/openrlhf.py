@@ -163,9 +163,9 @@ class RewardServer:
 
         With ``freeze_startup_objects``, once the scorer is open (the matcher loaded) everything made so far is
         moved out of the garbage collector's reach (``gc.freeze()``, as vLLM's servers do after start-up): the
-        modules, the SDK's types and the model are never garbage, and walking them on every full collection
-        pauses the batch in flight (in ``benchmarks/reward_throughput.py``, where the imports alone make about
-        90,000 objects, a full collection took 50-100 ms). Frozen objects are never collected, so leave it off
+        modules, the client's types and the model are never garbage, and walking them on every full collection
+        pauses the batch in flight (in ``benchmarks/reward_throughput.py`` the imports alone make about 50,000
+        objects). Frozen objects are never collected, so leave it off
         when serving from a process whose objects of the moment may become garbage later."""
         self._start_scoring()
         if freeze_startup_objects:

@@ -60,15 +60,21 @@ def collect_jsonl_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
-    """``(line number, row)`` for each non-blank line; a line that is not a JSON object yields a RowProblem."""
+    """``(line number, row)`` for each non-blank line; a line that is not a JSON object yields a RowProblem.
+
+    Lines are split, numbered and decoded as a UTF-8 text-mode reader (universal newlines, ``errors="replace"``)
+    would, but read as bytes: valid UTF-8 goes to the JSON parser without being decoded and encoded again.
+    """
     name = str(path)
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
+    with open(path, "rb") as handle:
+        for number, line in enumerate(_text_mode_lines(handle), start=1):
             if not line.strip():
                 continue
             try:
-                row = jsonfast.loads(line)
+                row = jsonfast.loads_utf8(line)
             except json.JSONDecodeError as exc:
+                if not line.decode("utf-8", "replace").strip():
+                    continue  # blank but for non-ASCII white space (text mode strips that too)
                 yield (
                     number,
                     RowProblem(name, number, None, f"not valid JSON ({exc.msg} at column {exc.colno})"),
@@ -81,6 +87,17 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, An
                 )
                 continue
             yield number, row
+
+
+def _text_mode_lines(handle: Iterable[bytes]) -> Iterator[bytes]:
+    r"""The lines of a binary file as text mode reads them: a lone ``\r`` ends a line too, and every line ending
+    (``\n``, ``\r\n``, ``\r``) becomes ``\n``."""
+    for raw in handle:
+        if b"\r" not in raw:
+            yield raw
+            continue
+        for piece in raw.splitlines(keepends=True):
+            yield piece.rstrip(b"\r\n") + b"\n" if piece.endswith((b"\r", b"\n")) else piece
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[RowProblem]]:

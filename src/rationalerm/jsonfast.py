@@ -11,7 +11,7 @@ library decides, so nothing that worked before fails now:
   (no spaces after ``,`` and ``:``), UTF-8, non-ASCII characters as they are (``ensure_ascii=False``). Non-finite
   floats become ``null`` (orjson) rather than the invalid ``NaN`` token.
 
-Without orjson installed (a platform with no wheel) both functions fall back to ``json`` whole.
+Without orjson installed (a platform with no wheel) every function falls back to ``json`` whole.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ try:
 except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["dumps", "dumps_bytes", "loads"]
+__all__ = ["dumps", "dumps_bytes", "loads", "loads_utf8"]
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY if orjson is not None else 0
 
@@ -48,6 +48,20 @@ def loads(data: str | bytes | bytearray) -> Any:
             except orjson.JSONDecodeError:
                 pass  # NaN, a lone surrogate, invalid UTF-8 or no JSON: json decides, and words any error
     return json.loads(data)
+
+
+def loads_utf8(line: bytes) -> Any:
+    """:func:`loads` of ``line`` decoded as a text-mode reader with ``errors="replace"`` decodes it.
+
+    orjson reads valid UTF-8 as it is, so the bytes go to it without a decode and re-encode; what it refuses
+    (invalid UTF-8 among others) is decoded with replacement characters and read by :func:`loads`.
+    """
+    if orjson is not None and _LONG_DIGIT_RUN not in line.translate(_DIGIT_MAP):
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass
+    return loads(line.decode("utf-8", "replace"))
 
 
 def dumps_bytes(value: Any, default: Callable[[Any], Any] | None = None, *, sort_keys: bool = False) -> bytes:

@@ -13,7 +13,9 @@ Two modes (method.md section 4):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -71,11 +73,17 @@ def average_precision(scores_by_rank: Sequence[float], n_human: int) -> float:
 
 def paper_metrics(matching: Matching, cap: int | None = EVALUATION_CAP) -> SampleMetrics:
     """Metrics of one sample in paper mode. ``cap`` limits the model items considered (None or 0: no cap)."""
-    n_human = matching.n_human
-    m = considered_items(matching.n_model, cap)
+    return SampleMetrics(*paper_values(matching.pairs, matching.n_human, matching.n_model, cap))
+
+
+def paper_values(
+    pairs: Iterable[tuple[int, int, float]], n_human: int, n_model: int, cap: int | None = EVALUATION_CAP
+) -> tuple[float, float, float, float]:
+    """:func:`paper_metrics` of ``(human, model, score)`` triples as a ``(precision, recall, f1, AP)`` tuple."""
+    m = considered_items(n_model, cap)
     # One-to-one as in resolve_one_to_one: the best score keeps a model item, ties go to the earliest human item.
     best: dict[int, float] = {}
-    for _, model, score in matching.pairs:
+    for _, model, score in pairs:
         if 0 < model <= m and score > best.get(model, 0.0):
             best[model] = score
     scores_by_rank = [0.0] * m
@@ -84,12 +92,7 @@ def paper_metrics(matching: Matching, cap: int | None = EVALUATION_CAP) -> Sampl
     total = sum(scores_by_rank)
     recall = total / n_human if n_human else 0.0
     precision = total / m if m else 0.0
-    return SampleMetrics(
-        precision=precision,
-        recall=recall,
-        f1=f1_score(precision, recall),
-        average_precision=average_precision(scores_by_rank, n_human),
-    )
+    return precision, recall, f1_score(precision, recall), average_precision(scores_by_rank, n_human)
 
 
 def optimal_matching(scores: np.ndarray) -> Matching:
@@ -122,16 +125,28 @@ def reference_metrics(
     recall takes each human item's best score (no one-to-one resolution), precision and AP use each distinct
     matched model item's best score, AP over matched items only in ascending model index.
     """
+    values = reference_values(scores, n_human, n_model_considered)
+    return None if values is None else SampleMetrics(*values)
+
+
+def reference_values(
+    scores: Sequence[tuple[int, int, float]], n_human: int, n_model_considered: int
+) -> tuple[float, float, float, float] | None:
+    """:func:`reference_metrics` as a ``(precision, recall, f1, AP)`` tuple (or None)."""
     if not scores or len(scores) != n_human:
         return None
-    valid = [(r, s, v) for r, s, v in scores if s != 0 and r <= n_human and s <= n_model_considered]
-    if not valid:
-        return SampleMetrics(precision=0.0, recall=0.0, f1=0.0, average_precision=0.0)
     best_by_human: dict[int, float] = {}
     best_by_model: dict[int, float] = {}
-    for r, s, v in valid:
-        best_by_human[r] = max(best_by_human[r], v) if r in best_by_human else v
-        best_by_model[s] = max(best_by_model[s], v) if s in best_by_model else v
+    for r, s, v in scores:
+        if s == 0 or r > n_human or s > n_model_considered:
+            continue
+        # max(best, v) keeps the earlier value unless v is larger
+        if r not in best_by_human or v > best_by_human[r]:
+            best_by_human[r] = v
+        if s not in best_by_model or v > best_by_model[s]:
+            best_by_model[s] = v
+    if not best_by_model:
+        return 0.0, 0.0, 0.0, 0.0
     recall = sum(best_by_human.values()) / n_human if n_human > 0 else 0.0
     precision = sum(best_by_model.values()) / n_model_considered if n_model_considered > 0 else 0.0
     cumulative = 0.0
@@ -139,10 +154,7 @@ def reference_metrics(
     for rank, s in enumerate(sorted(best_by_model), start=1):
         running += best_by_model[s]
         cumulative += running / rank
-    ap = cumulative / n_human
-    return SampleMetrics(
-        precision=precision, recall=recall, f1=f1_score(precision, recall), average_precision=ap
-    )
+    return precision, recall, f1_score(precision, recall), cumulative / n_human
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -171,7 +183,7 @@ def bootstrap_means(
     if n == 0 or n_resamples <= 0:
         return np.empty((0, k))
     rng = np.random.default_rng(seed)
-    distinct, counts = np.unique(values, axis=0, return_counts=True)
+    distinct, counts = _distinct_rows(values)
     if len(distinct) * 4 <= n:
         draws = rng.multinomial(n, counts / n, size=n_resamples)
         return draws @ distinct / n
@@ -189,6 +201,20 @@ def bootstrap_means(
     if many:
         means[:, many] = _index_bootstrap(values[:, many], n_resamples, rng, chunk)
     return means
+
+
+def _distinct_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, axis=0, return_counts=True)`` for an (n x k) float array, several times faster.
+
+    Sorting the columns as keys (``lexsort``, first column first) orders the rows exactly as ``np.unique`` does
+    unless a value is NaN or -0.0 (the only floats whose order or equality is ambiguous); those go to
+    ``np.unique`` itself, so the rows, their order and the counts are always the same.
+    """
+    if len(values) == 0 or np.isnan(values).any() or np.signbit(values[values == 0]).any():
+        return np.unique(values, axis=0, return_counts=True)
+    ordered = values[np.lexsort(values.T[::-1])]
+    starts = np.flatnonzero(np.concatenate(([True], (ordered[1:] != ordered[:-1]).any(axis=1))))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
 
 
 def _index_bootstrap(
@@ -234,7 +260,10 @@ def bootstrap_ci(
     )
 
 
-def _table(metrics: Sequence[SampleMetrics]) -> np.ndarray:
+def _table(metrics: Sequence[SampleMetrics] | np.ndarray) -> np.ndarray:
+    """Per-sample metrics as an (n x 4) array; an array of (precision, recall, f1, AP) rows is taken as it is."""
+    if isinstance(metrics, np.ndarray):
+        return np.asarray(metrics, dtype=float).reshape(-1, 4)
     return np.array(
         [[m.precision, m.recall, m.f1, m.average_precision] for m in metrics], dtype=float
     ).reshape(-1, 4)
@@ -260,7 +289,11 @@ def _summary(table: np.ndarray, means: np.ndarray | None, confidence: float) -> 
 
 
 def summarize(
-    metrics: Sequence[SampleMetrics], *, n_resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+    metrics: Sequence[SampleMetrics] | np.ndarray,
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
 ) -> MetricSummary:
     """Means of the four metrics over the samples that count, with seeded bootstrap intervals."""
     table = _table(metrics)
@@ -271,7 +304,7 @@ def summarize(
 
 
 def summarize_by_group(
-    metrics: Sequence[SampleMetrics],
+    metrics: Sequence[SampleMetrics] | np.ndarray,
     groups: Sequence[str],
     *,
     n_resamples: int = 1000,
@@ -282,19 +315,31 @@ def summarize_by_group(
 
     Each group is resampled within itself (its own seeded stream); the overall resample is the size-weighted mean
     of the group resamples. That is the stratified bootstrap, which suits datasets built with a fixed number of
-    samples per domain, and it costs one pass instead of two.
+    samples per domain, and it costs one pass instead of two. Groups are resampled in parallel threads (numpy
+    draws without holding the GIL); each has its own stream, so the result does not depend on the threads.
     """
     table = _table(metrics)
     names = sorted(set(groups))
     labels = np.asarray(groups, dtype=object)
     streams = np.random.SeedSequence(seed).spawn(len(names))
+    rows_by_group = [table[labels == name] for name in names]
+    group_means: list[np.ndarray | None] = [None] * len(names)
+    if n_resamples > 0:
+
+        def resample(rows: np.ndarray, stream: np.random.SeedSequence) -> np.ndarray:
+            return bootstrap_means(rows, n_resamples=n_resamples, seed=stream)
+
+        workers = min(len(names), os.cpu_count() or 1)
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                group_means = list(pool.map(resample, rows_by_group, streams))
+        else:
+            group_means = [
+                resample(rows, stream) for rows, stream in zip(rows_by_group, streams, strict=True)
+            ]
     per_group: dict[str, MetricSummary] = {}
     total_means = np.zeros((n_resamples, 4)) if n_resamples > 0 else None
-    for name, stream in zip(names, streams, strict=True):
-        rows = table[labels == name]
-        means = (
-            bootstrap_means(rows, n_resamples=n_resamples, seed=stream) if total_means is not None else None
-        )
+    for name, rows, means in zip(names, rows_by_group, group_means, strict=True):
         per_group[name] = _summary(rows, means, confidence)
         if total_means is not None and means is not None:
             total_means += means * (len(rows) / len(table))

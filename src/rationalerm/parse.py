@@ -66,18 +66,30 @@ def find_result_block(text: str) -> str | None:
     """
     # Fast path for the canonical tags: string search instead of a regex scan of the (often long) reasoning.
     canonical = text.rfind("<RESULT_START>")
-    if canonical >= 0 and _START_RE.search(text, canonical + 14) is None:
+    if canonical >= 0:
         begin = canonical + 14
         close = text.find("<RESULT_END>", begin)
-        if close >= 0 and _END_RE.search(text, begin, close) is None:
+        # Every tag starts with "<" or "[": with neither in the block nor after its end tag (most answers), no
+        # other tag can move the block, and the regex checks below would find nothing.
+        if close >= 0 and _tag_free(text, begin, close) and _tag_free(text, close + 12, len(text)):
             return text[begin:close]
-    else:
-        starts = list(_START_RE.finditer(text))
-        if not starts:
-            return None
-        begin = starts[-1].end()
+        if _START_RE.search(text, begin) is None:
+            if close >= 0 and _END_RE.search(text, begin, close) is None:
+                return text[begin:close]
+            return _block_from(text, begin)
+    starts = list(_START_RE.finditer(text))
+    return _block_from(text, starts[-1].end()) if starts else None
+
+
+def _block_from(text: str, begin: int) -> str:
+    """From ``begin`` to the next end tag, or to the end of the text."""
     end = _END_RE.search(text, begin)
     return text[begin : end.start()] if end else text[begin:]
+
+
+def _tag_free(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` holds neither "<" nor "[" (so no result tag)."""
+    return text.find("<", start, end) < 0 and text.find("[", start, end) < 0
 
 
 def parse_score_lines(block: str) -> list[tuple[int, int, float]]:
@@ -92,6 +104,18 @@ def parse_metajudge(text: object, n_human: int, n_model: int) -> Matching | Pars
     [0, 1]. ``S0`` is "no match" and always scores 0. Duplicate model indices are kept here; the metrics resolve
     them to a one-to-one matching.
     """
+    triples = parse_metajudge_triples(text, n_human, n_model)
+    if isinstance(triples, ParseFailure):
+        return triples
+    pairs = tuple(Match(r, s, score) for r, s, score in triples)
+    return Matching(pairs=pairs, n_human=n_human, n_model=n_model)
+
+
+def parse_metajudge_triples(
+    text: object, n_human: int, n_model: int
+) -> list[tuple[int, int, float]] | ParseFailure:
+    """:func:`parse_metajudge` as plain ``(human, model, score)`` triples, R1 to Rn, with no :class:`Matching`
+    built (what ``analyze`` reads on runs of many samples)."""
     if not isinstance(text, str):
         return ParseFailure(NOT_TEXT, f"expected text, got {type(text).__name__}")
     block = find_result_block(text)
@@ -100,7 +124,7 @@ def parse_metajudge(text: object, n_human: int, n_model: int) -> Matching | Pars
     lines = parse_score_lines(block)
     if not lines:
         return ParseFailure(NO_SCORE_LINES, "the result block has no 'R<i>@S<j>: <score>' line")
-    seen: dict[int, Match] = {}
+    seen: dict[int, tuple[int, int, float]] = {}
     for r, s, score in lines:
         if not 1 <= r <= n_human:
             return ParseFailure(HUMAN_INDEX_OUT_OF_RANGE, f"R{r}@S{s}: the human list has {n_human} items")
@@ -109,23 +133,23 @@ def parse_metajudge(text: object, n_human: int, n_model: int) -> Matching | Pars
         if not 0.0 <= score <= 1.0:
             return ParseFailure(SCORE_OUT_OF_RANGE, f"R{r}@S{s}: score {score:g} is outside [0, 1]")
         if r in seen:
-            previous = seen[r]
-            if previous.model == s and previous.score == score:
+            _, previous_model, previous_score = seen[r]
+            if previous_model == s and previous_score == score:
                 continue  # the same line written twice says nothing new
             return ParseFailure(DUPLICATE_HUMAN_ITEM, f"R{r} has more than one line")
-        seen[r] = Match(r, s, score if s != 0 else 0.0)
-    missing = [r for r in range(1, n_human + 1) if r not in seen]
-    if missing:
+        seen[r] = (r, s, score if s != 0 else 0.0)
+    if len(seen) < n_human:
+        missing = [r for r in range(1, n_human + 1) if r not in seen]
         listed = ", ".join(f"R{r}" for r in missing[:5]) + (" ..." if len(missing) > 5 else "")
         return ParseFailure(MISSING_HUMAN_ITEM, f"no line for {listed}")
-    pairs = tuple(seen[r] for r in range(1, n_human + 1))
-    return Matching(pairs=pairs, n_human=n_human, n_model=n_model)
+    return [seen[r] for r in range(1, n_human + 1)]
 
 
 # --------------------------------------------------------------------------------------------------------------
 # The released analysis script's extraction, for the `reference` metric mode.
 
-_REFERENCE_BLOCK_RE = re.compile(r"<RESULT_START>(.*?)<RESULT_END>", re.DOTALL)
+_REFERENCE_START = "<RESULT_START>"
+_REFERENCE_END = "<RESULT_END>"
 _REFERENCE_LINE_RE = re.compile(r"- R(\d+)@S(\d+): (\d+(?:\.\d+)?)")
 
 
@@ -134,10 +158,13 @@ def extract_reference_scores(text: object) -> list[tuple[int, int, float]] | Par
     error when there is none or any score is outside [0, 1]. No other validation (that happens in the metrics)."""
     if not isinstance(text, str):
         return ParseFailure(NOT_TEXT, f"expected text, got {type(text).__name__}")
-    block = _REFERENCE_BLOCK_RE.search(text)
-    if block is None:
+    # re.search(r"<RESULT_START>(.*?)<RESULT_END>", text, re.DOTALL) in the script: the first start tag and the
+    # first end tag after it (a later start tag cannot have an end tag when the first has none).
+    start = text.find(_REFERENCE_START)
+    end = text.find(_REFERENCE_END, start + len(_REFERENCE_START)) if start >= 0 else -1
+    if end < 0:
         return ParseFailure(NO_RESULT_BLOCK, "RESULT_START and RESULT_END tags not found")
-    found = _REFERENCE_LINE_RE.findall(block.group(1))
+    found = _REFERENCE_LINE_RE.findall(text, start + len(_REFERENCE_START), end)
     if not found:
         return ParseFailure(NO_SCORE_LINES, "no score lines matching '- R<i>@S<j>: <score>'")
     scores = [(int(r), int(s), float(score)) for r, s, score in found]

@@ -10,28 +10,29 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..io import InputError, RowProblem, collect_jsonl_paths, iter_jsonl
 from ..metrics import (
     EVALUATION_CAP,
     MODES,
     PAPER,
     REFERENCE_MAX_CHECKLIST,
-    paper_metrics,
+    paper_values,
     proportion_ci,
-    reference_metrics,
+    reference_values,
     summarize_by_group,
 )
-from ..parse import ParseFailure, extract_reference_scores, parse_metajudge
+from ..parse import ParseFailure, extract_reference_scores, parse_metajudge_triples
 from ..records import (
+    CHECKLIST_SUFFIX,
     HUMAN_CHECKLIST_KEY,
-    MetaJudgeRecord,
+    LABEL_SUFFIX,
     ModelResult,
     RecordError,
-    SampleMetrics,
     discover_models,
     find_key,
     human_label_of,
-    model_keys,
     parse_direction,
     validate_checklist,
 )
@@ -53,9 +54,12 @@ class AnalyzeReport:
         return sorted(self.results, key=lambda r: (-getattr(r.summary, key), r.model))
 
 
+MetricValues = tuple[float, float, float, float]  # (precision, recall, f1, AP) of one sample
+
+
 @dataclass
 class _ModelAccumulator:
-    metrics: list[SampleMetrics] = field(default_factory=list)
+    metrics: list[MetricValues] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
     outcomes: list[bool] = field(default_factory=list)
     failed: Counter[str] = field(default_factory=Counter)
@@ -106,20 +110,22 @@ def analyze(
                 continue
             rows_seen += 1
             try:
-                record = MetaJudgeRecord.from_row(row)
+                metadata, text, prompt, block = _read_row(row)
             except RecordError as exc:
                 report(RowProblem(name, line, exc.field, exc.message))
                 continue
-            row_model = model or record.rationalerm.get("model") or _judged_model(record, file_model)
+            row_model = model or block.get("model") or _judged_model(metadata, prompt, file_model)
             if row_model is None:
                 report(RowProblem(name, line, "metadata", "no '<model>-checklist' key; pass --model"))
                 continue
             file_model = file_model or row_model
-            acc = accumulators.setdefault(row_model, _ModelAccumulator())
+            acc = accumulators.get(row_model)
+            if acc is None:
+                acc = accumulators[row_model] = _ModelAccumulator()
             if name not in acc.sources:
                 acc.sources.append(name)
-            outcome = _score_row(record, row_model, mode, max_model_items, name, line, acc, report)
-            sample_id = record.rationalerm.get("sample_id")
+            outcome = _score_row(metadata, text, block, row_model, mode, max_model_items, name, line, report)
+            sample_id = block.get("sample_id")
             if sample_id is not None:
                 acc.by_id[str(sample_id)] = outcome
             else:
@@ -136,24 +142,41 @@ def analyze(
     return AnalyzeReport(results=results, problems=problems, files=[str(p) for p in files])
 
 
-def _judged_model(record: MetaJudgeRecord, file_model: str | None) -> str | None:
+def _read_row(row: dict[str, Any]) -> tuple[dict[str, Any], str | None, str | None, dict[str, Any]]:
+    """``(metadata, answer text, prompt, rationalerm block)`` of a row, read as
+    :meth:`~rationalerm.records.MetaJudgeRecord.from_row` reads them, without building the record (which copies
+    every other field of the row)."""
+    metadata = row.get("metadata")
+    if not isinstance(metadata, dict):
+        raise RecordError("metadata", "missing or not an object (expected the judged input row)")
+    samples = row.get("samples")
+    text = None
+    if isinstance(samples, list) and samples and isinstance(samples[0], dict):
+        value = samples[0].get("generated_text")
+        text = value if isinstance(value, str) else None
+    prompt = row.get("prompt")
+    block = row.get("rationalerm")
+    return (
+        metadata,
+        text,
+        prompt if isinstance(prompt, str) else None,
+        block if isinstance(block, dict) else {},
+    )
+
+
+def _judged_model(metadata: dict[str, Any], prompt: str | None, file_model: str | None) -> str | None:
     """The model a row was judged for, when the file does not say.
 
     One ``*-checklist`` key: that model. Several (an input file holding many models): the one whose first reason
     appears in the judge prompt, else the file's model, else the first key (the released script's rule).
     """
-    found = _discover_cached(tuple(record.metadata))
+    found = _discover_cached(tuple(metadata))
     if len(found) <= 1:
         return found[0] if found else None
-    if record.prompt:
+    if prompt:
         for candidate in found:
-            items = record.metadata.get(candidate + "-checklist")
-            if (
-                isinstance(items, list)
-                and items
-                and isinstance(items[0], str)
-                and items[0].strip() in record.prompt
-            ):
+            items = metadata.get(candidate + CHECKLIST_SUFFIX)
+            if isinstance(items, list) and items and isinstance(items[0], str) and items[0].strip() in prompt:
                 return candidate
     return file_model if file_model in found else found[0]
 
@@ -179,18 +202,17 @@ def _add(acc: _ModelAccumulator, outcome: tuple[str, Any]) -> None:
 
 
 def _score_row(
-    record: MetaJudgeRecord,
+    meta: dict[str, Any],
+    text: str | None,
+    block: dict[str, Any],
     model: str,
     mode: str,
     cap: int | None,
     path: str,
     line: int,
-    acc: _ModelAccumulator,
     report: Callable[[RowProblem], None],
 ) -> tuple[str, Any]:
     """("ok", (metrics, domain, outcome correct)) or ("failed", reason) or ("skipped", reason)."""
-    meta = record.metadata
-    text = record.generated_text
     if text is None:
         return "failed", "no_answer"
     reference_scores = None
@@ -200,51 +222,54 @@ def _score_row(
         if isinstance(extracted, ParseFailure):
             return "failed", extracted.reason
         reference_scores = extracted
-    keys = model_keys(meta, model)
+    # The row's own spellings of the keys (compared case-insensitively; see records.model_keys).
+    checklist_key = find_key(meta, model + CHECKLIST_SUFFIX)
     human_key = find_key(meta, HUMAN_CHECKLIST_KEY)
     try:
         if human_key is None:
             raise RecordError(f"metadata.{HUMAN_CHECKLIST_KEY}", "missing")
-        if keys.checklist not in meta:
-            raise RecordError(f"metadata.{keys.checklist}", "missing")
+        if checklist_key is None:
+            raise RecordError(f"metadata.{model}{CHECKLIST_SUFFIX}", "missing")
         human = validate_checklist(meta[human_key], f"metadata.{human_key}")
-        model_list = validate_checklist(meta[keys.checklist], f"metadata.{keys.checklist}")
+        model_list = validate_checklist(meta[checklist_key], f"metadata.{checklist_key}")
     except RecordError as exc:
         report(RowProblem(path, line, exc.field, exc.message))
         return "skipped", "invalid_row"
     assert human is not None and model_list is not None
     domain = str(meta.get("domain") or "unknown")
+    metrics: MetricValues | None
     if mode == PAPER:
         if not human:
             return "skipped", "empty_human_checklist"
-        sent = record.rationalerm.get("model_items_sent")
+        sent = block.get("model_items_sent")
         n_seen = sent if isinstance(sent, int) and sent >= 0 else len(model_list)
-        parsed = parse_metajudge(text, len(human), n_seen)
+        parsed = parse_metajudge_triples(text, len(human), n_seen)
         if isinstance(parsed, ParseFailure):
             return "failed", parsed.reason
-        metrics = paper_metrics(parsed, cap=cap)
+        metrics = paper_values(parsed, len(human), n_seen, cap)
     else:
         if len(model_list) > REFERENCE_MAX_CHECKLIST:
             return "skipped", "model_list_over_10"
         if not model_list:
             return "skipped", "empty_model_list"
         assert reference_scores is not None
-        result = reference_metrics(reference_scores, len(human), min(len(model_list), EVALUATION_CAP))
-        if result is None:
+        metrics = reference_values(reference_scores, len(human), min(len(model_list), EVALUATION_CAP))
+        if metrics is None:
             return "failed", "wrong_line_count"
-        metrics = result
-    return "ok", (metrics, domain, _outcome_correct(meta, keys.label))
+    return "ok", (metrics, domain, _outcome_correct(meta, model))
 
 
-def _outcome_correct(meta: dict[str, Any], label_key: str) -> bool | None:
+def _outcome_correct(meta: dict[str, Any], model: str) -> bool | None:
     human = human_label_of(meta)
-    if human is None or label_key not in meta:
+    label_key = find_key(meta, model + LABEL_SUFFIX)
+    if human is None or label_key is None:
         return None
     return parse_direction(meta[label_key]) == human
 
 
 def _finish(model: str, mode: str, acc: _ModelAccumulator, *, n_resamples: int, seed: int) -> ModelResult:
-    summary, by_domain = summarize_by_group(acc.metrics, acc.domains, n_resamples=n_resamples, seed=seed)
+    table = np.array(acc.metrics, dtype=float).reshape(-1, 4)
+    summary, by_domain = summarize_by_group(table, acc.domains, n_resamples=n_resamples, seed=seed)
     accuracy, accuracy_ci = proportion_ci(acc.outcomes, n_resamples=n_resamples, seed=seed)
     return ModelResult(
         model=model,

@@ -298,6 +298,22 @@ def sample_from_row(
 # The released MetaJudge inference output layout
 
 
+def read_metajudge_row(row: Mapping[str, Any]) -> tuple[dict[str, Any], str | None, str | None]:
+    """``(metadata, answer text, prompt)`` of a row in the released inference output layout (``metadata``,
+    ``samples[0].generated_text``, ``prompt``); a text or prompt that is not a string reads as None. Raises
+    :class:`RecordError` when ``metadata`` is not an object."""
+    metadata = row.get("metadata")
+    if not isinstance(metadata, dict):
+        raise RecordError("metadata", "missing or not an object (expected the judged input row)")
+    samples = row.get("samples")
+    text = None
+    if isinstance(samples, list) and samples and isinstance(samples[0], dict):
+        value = samples[0].get("generated_text")
+        text = value if isinstance(value, str) else None
+    prompt = row.get("prompt")
+    return metadata, text, prompt if isinstance(prompt, str) else None
+
+
 @dataclass(slots=True)
 class MetaJudgeRecord:
     """One row of a MetaJudge run: ``prompt``, ``samples[0].generated_text``, ``status``, ``metadata`` (the input
@@ -318,20 +334,12 @@ class MetaJudgeRecord:
     def from_row(cls, row: Mapping[str, Any]) -> MetaJudgeRecord:
         if not isinstance(row, Mapping):
             raise RecordError("<row>", f"must be a JSON object, got {type(row).__name__}")
-        metadata = row.get("metadata")
-        if not isinstance(metadata, dict):
-            raise RecordError("metadata", "missing or not an object (expected the judged input row)")
-        samples = row.get("samples")
-        text = None
-        if isinstance(samples, list) and samples and isinstance(samples[0], dict):
-            value = samples[0].get("generated_text")
-            text = value if isinstance(value, str) else None
-        prompt = row.get("prompt")
+        metadata, text, prompt = read_metajudge_row(row)
         status = row.get("status")
         extra = {k: v for k, v in row.items() if k not in {"prompt", "samples", "status", "metadata"}}
-        extra["samples"] = samples
+        extra["samples"] = row.get("samples")
         return cls(
-            prompt=prompt if isinstance(prompt, str) else None,
+            prompt=prompt,
             generated_text=text,
             status=status if isinstance(status, str) else None,
             metadata=metadata,

@@ -34,6 +34,7 @@ from ..records import (
     find_key,
     human_label_of,
     parse_direction,
+    read_metajudge_row,
     validate_checklist,
 )
 
@@ -146,22 +147,9 @@ def _read_row(row: dict[str, Any]) -> tuple[dict[str, Any], str | None, str | No
     """``(metadata, answer text, prompt, rationalerm block)`` of a row, read as
     :meth:`~rationalerm.records.MetaJudgeRecord.from_row` reads them, without building the record (which copies
     every other field of the row)."""
-    metadata = row.get("metadata")
-    if not isinstance(metadata, dict):
-        raise RecordError("metadata", "missing or not an object (expected the judged input row)")
-    samples = row.get("samples")
-    text = None
-    if isinstance(samples, list) and samples and isinstance(samples[0], dict):
-        value = samples[0].get("generated_text")
-        text = value if isinstance(value, str) else None
-    prompt = row.get("prompt")
+    metadata, text, prompt = read_metajudge_row(row)
     block = row.get("rationalerm")
-    return (
-        metadata,
-        text,
-        prompt if isinstance(prompt, str) else None,
-        block if isinstance(block, dict) else {},
-    )
+    return metadata, text, prompt, block if isinstance(block, dict) else {}
 
 
 def _judged_model(metadata: dict[str, Any], prompt: str | None, file_model: str | None) -> str | None:

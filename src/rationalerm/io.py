@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gzip
 import io
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,10 +66,14 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, An
 
     Lines are split, numbered and decoded as a UTF-8 text-mode reader (universal newlines, ``errors="replace"``)
     would, but read as bytes: valid UTF-8 goes to the JSON parser without being decoded and encoded again.
+    A ``.gz`` file (HelpSteer3 publishes ``*.jsonl.gz``) is decompressed as it is read.
     """
     name = str(path)
-    with open(path, "rb") as handle:
-        for number, line in enumerate(_text_mode_lines(handle), start=1):
+    with open_binary(path) as handle:
+        lines = _text_mode_lines(handle)
+        if isinstance(handle, gzip.GzipFile):
+            lines = _gzip_checked(lines, name)
+        for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
@@ -87,6 +93,24 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, An
                 )
                 continue
             yield number, row
+
+
+def open_binary(path: str | os.PathLike[str]) -> Any:
+    """``path`` opened for reading bytes; a ``.gz`` file is decompressed transparently."""
+    if str(path).lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _gzip_checked(lines: Iterator[bytes], name: str) -> Iterator[bytes]:
+    """The lines of a gzip file; a corrupt or truncated one is an :class:`InputError` naming where it broke."""
+    number = 0
+    try:
+        for line in lines:
+            number += 1
+            yield line
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(RowProblem(name, number + 1, None, f"not a readable gzip file ({exc})")) from None
 
 
 def _text_mode_lines(handle: Iterable[bytes]) -> Iterator[bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
+import socket
 import time
 
 import pytest
@@ -347,6 +348,22 @@ def test_an_unknown_model_stops_the_run_and_lists_the_served_models(judge_server
     assert "does not serve model 'judge-1'" in message
     assert "'Qwen/Qwen3-30B-A3B-Instruct-2507', 'judge-2'" in message
     assert judge_server.count == 1 and raised.value.status == 404
+
+
+def test_served_models_lists_what_the_server_serves(judge_server):
+    """What a trainer-started judge serves (verl names the judge by its model path), or None without a list."""
+    judge_server.models = ["/models/Qwen3-8B", "judge-2"]
+
+    async def run(url: str) -> list[str] | None:
+        async with JudgePool("", url, timeout=2.0) as p:
+            return await p.served_models()
+
+    assert asyncio.run(run(judge_server.url)) == ["/models/Qwen3-8B", "judge-2"]
+    assert judge_server.count == 0 and judge_server.get_count == 1  # a GET, no chat request
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    assert asyncio.run(run(f"http://127.0.0.1:{port}/v1")) is None
 
 
 def test_a_404_for_a_served_model_points_at_the_base_url(judge_server):

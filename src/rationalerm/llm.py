@@ -772,6 +772,11 @@ class JudgePool:
         logger.error("%s", self._refused)
         return self._refused
 
+    async def served_models(self) -> list[str] | None:
+        """The model ids ``GET /models`` lists at the first endpoint (what a server started by someone else, e.g.
+        a trainer, serves); None when it does not answer with a list."""
+        return await self._served_models(self._endpoints[0])
+
     async def _served_models(self, endpoint: _Endpoint) -> list[str] | None:
         """The model ids ``GET /models`` lists at ``endpoint``; None when it does not answer with a list."""
         try:

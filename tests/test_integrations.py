@@ -1,5 +1,5 @@
-"""The framework adapters, each called exactly as its framework calls it: verl's compute_score (sync, async, batch,
-with reward_router_address), TRL's async reward function with dataset columns, and prepare-rl's files."""
+"""The framework adapters, each called exactly as its framework calls it: verl's compute_score (sync and async, per
+trajectory, with reward_router_address), TRL's async reward function with dataset columns, and prepare-rl's files."""
 
 from __future__ import annotations
 
@@ -9,16 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from judge_server import JudgeServer
-from rationalerm.integrations import ScorerSpec
+from judge_server import JudgeServer, chat_reply
+from rationalerm.integrations import ScorerSpec, choose_judge_model
 from rationalerm.integrations.trl import TRLReward
-from rationalerm.integrations.verl import compute_score, compute_score_async, compute_score_batch
+from rationalerm.integrations.verl import compute_score, compute_score_async
 from rationalerm.reward.adversarial import VERDICT_BOX, render_completion
 from rationalerm.workflows.prepare_rl import prepare_rl
 from reward_helpers import DEMO, demo_rows, metajudge_script
 
 ROWS = demo_rows()[:4]
-METRIC_KEYS = {"score", "outcome", "ap", "recall", "precision", "n_reasons", "parsed", "valid"}
+METRIC_KEYS = {
+    "score",
+    "outcome",
+    "ap",
+    "recall",
+    "precision",
+    "n_reasons",
+    "parsed",
+    "valid",
+    "judge_failed",
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +55,7 @@ def test_prepare_rl_verl_layout(verl_rows: list[dict]) -> None:
     assert row["extra_info"]["response1"] == ROWS[0]["response1"]
 
 
-def test_verl_sync_async_and_batch_forms_agree(verl_rows: list[dict], judge_server: JudgeServer) -> None:
+def test_verl_sync_and_async_forms_agree(verl_rows: list[dict], judge_server: JudgeServer) -> None:
     judge_server.script = metajudge_script(gullible=False)
     kwargs = {"matcher": "llm", "judge_model": "judge", "base_url": judge_server.url}
     solutions = [honest(r) for r in verl_rows]
@@ -67,23 +77,39 @@ def test_verl_sync_async_and_batch_forms_agree(verl_rows: list[dict], judge_serv
         )
 
     async_results = asyncio.run(run_async())
-    batch = compute_score_batch(
-        data_sources=[r["data_source"] for r in verl_rows],
-        solution_strs=solutions,
-        ground_truths=[r["reward_model"]["ground_truth"] for r in verl_rows],
-        extra_infos=[r["extra_info"] for r in verl_rows],
-        **kwargs,
-    )
-    for results in (sync, async_results, batch):
+    for results in (sync, async_results):
         assert [set(r) >= METRIC_KEYS for r in results] == [True] * len(verl_rows)
         assert all(isinstance(v, float) for r in results for v in r.values())
-    assert [r["score"] for r in sync] == [r["score"] for r in async_results] == [r["score"] for r in batch]
-    assert all(r["outcome"] == 1.0 and r["score"] > 0 for r in sync)
+    assert [r["score"] for r in sync] == [r["score"] for r in async_results]
+    assert all(r["outcome"] == 1.0 and r["score"] > 0 and r["judge_failed"] == 0.0 for r in sync)
+
+
+def test_verl_judge_failures_are_flagged_and_logged(
+    verl_rows: list[dict], judge_server: JudgeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 0 the policy did not earn (the judge answered nothing readable) is flagged in the dict verl logs."""
+    judge_server.script = lambda request, number: chat_reply("no result block here")
+    row = verl_rows[2]
+    with caplog.at_level("WARNING", logger="rationalerm.integrations.verl"):
+        result = compute_score(
+            row["data_source"],
+            honest(row),
+            row["reward_model"]["ground_truth"],
+            row["extra_info"],
+            matcher="llm",
+            judge_model="judge",
+            base_url=judge_server.url,
+        )
+    assert result["score"] == 0.0 and result["outcome"] == 1.0
+    assert (result["judge_failed"], result["valid"], result["parsed"]) == (1.0, 0.0, 1.0)
+    assert "match_failed" in caplog.text and "flagged in reward_extra_info" in caplog.text
 
 
 def test_verl_uses_the_reward_router(verl_rows: list[dict], judge_server: JudgeServer) -> None:
-    """verl serving the judge passes reward_router_address (host:port); the LLM matcher then talks to it."""
+    """verl serving the judge passes reward_router_address (host:port); the LLM matcher then talks to it and asks
+    for the model the server lists, not a made-up name."""
     judge_server.script = metajudge_script(gullible=False)
+    judge_server.models = ["/ckpt/Qwen3-8B-judge"]
     router = judge_server.url.removeprefix("http://").removesuffix("/v1")
     row = verl_rows[1]
 
@@ -100,7 +126,24 @@ def test_verl_uses_the_reward_router(verl_rows: list[dict], judge_server: JudgeS
     before = judge_server.count
     result = asyncio.run(go())
     assert judge_server.count == before + 1 and result["score"] > 0
+    assert judge_server.requests[-1].body["model"] == "/ckpt/Qwen3-8B-judge"
     assert ScorerSpec.from_kwargs({"reward_router_address": router}).base_urls == (f"http://{router}/v1",)
+
+
+def test_the_judge_model_comes_from_the_server_or_the_reward_model_name() -> None:
+    class Tokenizer:
+        name_or_path = "/ckpt/judge"
+
+    spec = ScorerSpec.from_kwargs({"reward_router_address": "h:1", "reward_model_tokenizer": Tokenizer()})
+    assert (spec.matcher, spec.judge_model, spec.judge_model_hint) == ("llm", "", "/ckpt/judge")
+    assert choose_judge_model(["a", "/ckpt/judge"], "/ckpt/judge", "h") == "/ckpt/judge"
+    assert choose_judge_model(["judge"], "/ckpt/judge", "h") == "judge"  # served under its last path part
+    assert choose_judge_model(["only-one"], "", "h") == "only-one"
+    assert choose_judge_model(None, "/ckpt/judge", "h") == "/ckpt/judge"
+    with pytest.raises(ValueError, match="serves several models"):
+        choose_judge_model(["a", "b"], "", "h")
+    with pytest.raises(ValueError, match="no judge model"):
+        choose_judge_model(None, "", "h")
 
 
 def test_verl_outcome_kind_needs_no_judge(verl_rows: list[dict]) -> None:
@@ -177,3 +220,38 @@ def test_reward_adapters_take_the_bf16_encoder_only_where_the_cpu_has_it(monkeyp
     monkeypatch.delenv("RATIONALERM_LOCAL_BACKEND")
     monkeypatch.setattr(encoder_module, "native_bf16", lambda: False)
     assert make_local_matcher(ScorerSpec()).encoder_backend == "onnxruntime"
+
+
+def test_micro_batcher_gathers_concurrent_calls_into_batches() -> None:
+    """verl calls the reward once per trajectory, many at once: the local matcher sees batches, each caller gets
+    its own outcomes, in order, and a failing batch fails its callers only."""
+    from rationalerm.integrations.microbatch import MicroBatcher
+    from rationalerm.matchers import MatchRequest
+    from rationalerm.metrics import optimal_matching
+    from reward_helpers import LexicalMatcher, matrix
+
+    class Batch(LexicalMatcher):
+        def match_many(self, requests):
+            if any(r.key == "boom" for r in requests):
+                raise RuntimeError("encoder failed")
+            self.calls.append(len(requests))
+            return [optimal_matching(matrix(r.human, r.model)) for r in requests]
+
+    inner = Batch()
+    batcher = MicroBatcher(inner, wait=0.05)
+    requests = [
+        MatchRequest(str(i), ["Response 1 has a bug in line 3"], ["Response 1 has a bug in line 3", f"x{i}"])
+        for i in range(20)
+    ]
+
+    async def go():
+        return await asyncio.gather(*(batcher.match([r]) for r in requests))
+
+    outcomes = asyncio.run(go())
+    assert [o[0].pairs[0].model for o in outcomes] == [1] * 20 and [o[0].n_model for o in outcomes] == [
+        2
+    ] * 20
+    assert sum(inner.calls) == 20 and len(inner.calls) < 5 and batcher.batches == len(inner.calls)
+    with pytest.raises(RuntimeError, match="encoder failed"):
+        asyncio.run(batcher.match([MatchRequest("boom", ["a"], ["b"])]))
+    assert asyncio.run(batcher.match(requests[:1]))[0].pairs[0].model == 1  # the thread goes on

@@ -3,12 +3,16 @@ OpenRLHF's remote reward server (:mod:`.openrlhf`).
 
 They share :class:`ScorerSpec` (which reward, which matcher, which judge) and :func:`open_scorer`, which builds a
 :class:`~rationalerm.reward.RewardScorer` with its matcher and pools opened in the running event loop. An LLM matcher's
-connection pool belongs to the loop it was opened in, so adapters keep one scorer per (spec, event loop).
+connection pool belongs to the loop it was opened in, so adapters keep one scorer per (spec, event loop). With no
+judge model named, the judge is asked what it serves (``GET /models``, :func:`resolve_judge_model`): a server
+started by the trainer (verl's ``reward_router_address``) serves its model under its path, and a made-up name would
+only be refused.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -17,6 +21,7 @@ from typing import Any, Literal
 from ..reward import GuardConfig, RewardConfig, RewardScorer
 
 MatcherKind = Literal["local", "llm"]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,8 @@ class ScorerSpec:
     training reward, ``auto`` takes ``torch-bf16`` on a CPU with native bf16 (AMX, AVX-512 BF16: about twice the
     completions/s of the fp32 encoder, the same matchings on the labelled dev set) and ONNX Runtime fp32
     elsewhere; name a backend to pin it. (``evaluate`` keeps the fp32 encoder the thresholds were fitted on.)
+    ``judge_model_hint`` is the name the judge is expected to serve when ``judge_model`` is empty (verl: its reward
+    model's path); :func:`resolve_judge_model` checks it against what the server lists.
     """
 
     kind: str = "hybrid"
@@ -52,12 +59,14 @@ class ScorerSpec:
     local_backend: str = "auto"
     cache_size: int = 65_536
     screen_workers: int = 0
+    judge_model_hint: str = ""
 
     @classmethod
     def from_kwargs(cls, values: Mapping[str, Any]) -> ScorerSpec:
         """From keyword arguments (unknown keys ignored: frameworks add their own). ``base_url`` may be a string or
         a list; ``reward_router_address`` (verl serving the judge) becomes ``http://ADDRESS/v1`` and selects the LLM
-        matcher unless one is named."""
+        matcher unless one is named; the ``name_or_path`` of verl's ``reward_model_tokenizer`` becomes
+        ``judge_model_hint``."""
         known = {f.name for f in fields(cls)}
         chosen = {k: v for k, v in values.items() if k in known and v is not None}
         urls = values.get("base_urls", values.get("base_url"))
@@ -65,6 +74,9 @@ class ScorerSpec:
         if router and not urls:
             urls = [router if "://" in str(router) else f"http://{router}/v1"]
             chosen.setdefault("matcher", "llm")
+        hint = getattr(values.get("reward_model_tokenizer"), "name_or_path", None)
+        if hint and not chosen.get("judge_model_hint"):
+            chosen["judge_model_hint"] = str(hint)
         if isinstance(urls, str):
             urls = [u for u in urls.split(",") if u]
         chosen["base_urls"] = tuple(urls or ())
@@ -107,10 +119,45 @@ def make_local_matcher(spec: ScorerSpec) -> Any:
     return LocalMatcher(threads=spec.threads, backend=backend)
 
 
+def choose_judge_model(served: list[str] | None, hint: str, where: str) -> str:
+    """The model to ask at ``where``, given what its ``GET /models`` listed (None: no list) and the name expected
+    there (``hint``, may be empty). Raises ValueError when no model can be named without guessing."""
+    if served:
+        if hint and hint in served:
+            return hint
+        if hint and hint.rstrip("/").rsplit("/", 1)[-1] in served:  # served under its last path part
+            return hint.rstrip("/").rsplit("/", 1)[-1]
+        if len(served) == 1:
+            return served[0]
+        listed = ", ".join(repr(m) for m in served[:20])
+        raise ValueError(f"the judge at {where} serves several models ({listed}): name one with judge_model")
+    if hint:
+        logger.warning("the judge at %s lists no models (GET /models); asking for %r", where, hint)
+        return hint
+    raise ValueError(
+        f"no judge model: the judge at {where} lists none (GET /models); name one with judge_model"
+    )
+
+
+async def resolve_judge_model(model: str, urls: list[str], spec: ScorerSpec) -> str:
+    """``model`` when named, else the model the judge at ``urls[0]`` serves (see :func:`choose_judge_model`)."""
+    if model:
+        return model
+    from ..llm import JudgePool
+
+    async with JudgePool("", urls, api_key=spec.api_key, timeout=min(spec.timeout, 30.0)) as probe:
+        served = await probe.served_models()
+        where = probe.base_urls[0]
+    model = choose_judge_model(served, spec.judge_model_hint, where)
+    logger.info("judge model at %s: %r (served: %s)", where, model, served)
+    return model
+
+
 @contextlib.asynccontextmanager
 async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIterator[RewardScorer]:
     """A scorer for ``spec`` with its LLM pools open in the running loop (closed on exit). ``local_matcher`` reuses
-    an already loaded :class:`~rationalerm.matchers.local.LocalMatcher` (its embedding cache included)."""
+    an already loaded :class:`~rationalerm.matchers.local.LocalMatcher` (its embedding cache included), or any
+    matcher in its place (a :class:`~rationalerm.integrations.microbatch.MicroBatcher` in front of one)."""
     from ..llm import JudgePool
 
     config = spec.reward_config()
@@ -122,9 +169,10 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
             elif spec.matcher == "llm":
                 from ..matchers.llm import LLMMatcher
 
+                urls = _urls(spec.base_urls)
                 pool = JudgePool(
-                    spec.judge_model or "default",
-                    _urls(spec.base_urls),
+                    await resolve_judge_model(spec.judge_model, urls, spec),
+                    urls,
                     api_key=spec.api_key,
                     concurrency=spec.concurrency,
                     timeout=spec.timeout,
@@ -137,10 +185,11 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
                 raise ValueError(f"matcher must be local or llm, not {spec.matcher!r}")
         metarm = None
         if spec.kind == "ralign":
+            urls = _urls(spec.metarm_base_urls or spec.base_urls)
             metarm = await stack.enter_async_context(
                 JudgePool(
-                    spec.metarm_model or spec.judge_model or "default",
-                    _urls(spec.metarm_base_urls or spec.base_urls),
+                    await resolve_judge_model(spec.metarm_model or spec.judge_model, urls, spec),
+                    urls,
                     api_key=spec.api_key,
                     concurrency=spec.concurrency,
                     timeout=spec.timeout,
@@ -158,4 +207,11 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
         yield scorer
 
 
-__all__ = ["MatcherKind", "ScorerSpec", "make_local_matcher", "open_scorer"]
+__all__ = [
+    "MatcherKind",
+    "ScorerSpec",
+    "choose_judge_model",
+    "make_local_matcher",
+    "open_scorer",
+    "resolve_judge_model",
+]

@@ -1,14 +1,30 @@
-"""verl custom reward functions (``reward.custom_reward_function.path/name``; method.md section 10).
+"""verl custom reward functions (``reward.custom_reward_function``; method.md section 10).
 
-* ``compute_score``: the per-sample synchronous form (naive reward manager);
-* ``compute_score_async``: the ``async def`` form, recommended when the matcher is an LLM judge;
-* ``compute_score_batch``: the batch manager's form (plural keyword lists), one matcher call per batch.
+Point verl at this module as ``path: pkg://rationalerm.integrations.verl`` (or at its file: it uses absolute imports,
+so verl can also execute it from its path) with one of:
 
-Each returns a dict with ``score`` and the reward's parts (numbers only, the same keys every time: verl logs every
-key as ``reward_extra_info``). Settings arrive as keyword arguments from ``custom_reward_function.reward_kwargs``
-(``kind``, ``matcher``, ``judge_model``, ``base_url``, ``max_reasons``, ...; see
-:class:`~rationalerm.integrations.ScorerSpec`). When verl serves the judge itself (``reward.reward_model``), it passes
-``reward_router_address``, which selects the LLM matcher on ``http://ADDRESS/v1``.
+* ``name: compute_score_async``: the ``async def`` form, run on the reward worker's own event loop (recommended:
+  verl's ``RewardLoopWorker`` Ray actors call the reward once per trajectory, many at once);
+* ``name: compute_score``: the synchronous form (verl runs it on executor threads; each call is handed to one
+  background loop, so the calls still share one scorer).
+
+Both take verl's per-trajectory signature ``(data_source, solution_str, ground_truth, extra_info, **kwargs)`` and
+work with the reward managers ``naive`` and ``rate_limited``. The concurrent calls of one worker share one scorer:
+one judge connection pool, one reward cache and, for the local matcher, one encoder behind a micro-batcher that
+gathers the calls arriving within a few ms into one encoder batch (see :mod:`._runtime`).
+
+Each call returns a dict with ``score`` and the reward's parts (numbers only, the same keys every time: verl logs
+every key as ``reward_extra_info`` and averages it per step). ``judge_failed`` is 1 where the score is a 0 the
+policy did not earn (the LLM judge or MetaRM failed: no answer, an unreadable answer), ``bad_sample`` 1 where the
+row cannot be scored by the kind; failures are also logged (the first of each reason, then every 100th, with
+totals).
+
+Settings arrive as keyword arguments from ``custom_reward_function.reward_kwargs`` (``kind``, ``matcher``,
+``judge_model``, ``base_url``, ``max_reasons``, ...; see :class:`~rationalerm.integrations.ScorerSpec`). When verl
+serves the judge itself (``reward.reward_model.enable``), it passes ``reward_router_address``, which selects the LLM
+matcher on ``http://ADDRESS/v1``, and ``reward_model_tokenizer``: with no ``judge_model`` given, the judge is asked
+for a model its server lists (``GET /v1/models``): the tokenizer's ``name_or_path`` when listed, else the only one
+listed (never a made-up name).
 
 The parquet ``rationalerm prepare-rl --format verl`` writes carries what these functions read: the human label in
 ``reward_model.ground_truth`` and the human checklist, responses and conversation in ``extra_info``.
@@ -16,16 +32,51 @@ The parquet ``rationalerm prepare-rl --format verl`` writes carries what these f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+import threading
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
-from ..reward import RewardResult, RewardSample
-from . import ScorerSpec
-from ._runtime import ScorerRuntime
+from rationalerm.integrations import ScorerSpec
+from rationalerm.integrations._runtime import shared_runtime
+from rationalerm.reward import BAD_SAMPLE, MATCH_FAILED, METARM_FAILED, RewardResult, RewardSample
 
-# verl imports these functions by name, so their warm scorers must live beside them (see _runtime).
-_RUNTIME = ScorerRuntime()
-_VERL_KWARGS = {"reward_router_address", "reward_model_tokenizer", "data_sources", "solution_strs"}
+logger = logging.getLogger("rationalerm.integrations.verl")
+JUDGE_FAILURES = (MATCH_FAILED, METARM_FAILED)
+LOG_EVERY = 100
+
+
+class FailureLog:
+    """Counts the results whose 0 the policy did not earn and logs them: the first of each status, then every
+    ``every``-th, with the totals."""
+
+    def __init__(self, every: int = LOG_EVERY) -> None:
+        self.every = every
+        self.counts: Counter[str] = Counter()
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def note(self, result: RewardResult) -> None:
+        with self._lock:
+            self.total += 1
+            if result.status not in (*JUDGE_FAILURES, BAD_SAMPLE):
+                return
+            self.counts[result.status] += 1
+            count = self.counts[result.status]
+            totals = dict(self.counts)
+            scored = self.total
+        if count == 1 or count % self.every == 0:
+            logger.warning(
+                "rationalerm reward: %s (%s); scored 0 and flagged in reward_extra_info (%s of %d scored so far)",
+                result.status,
+                result.reason or "no reason given",
+                ", ".join(f"{k}: {v}" for k, v in sorted(totals.items())),
+                scored,
+            )
+
+
+FAILURES = FailureLog()
 
 
 def sample_from_verl(ground_truth: Any, extra_info: Mapping[str, Any] | None) -> RewardSample:
@@ -40,11 +91,11 @@ def sample_from_verl(ground_truth: Any, extra_info: Mapping[str, Any] | None) ->
 
 
 def result_dict(result: RewardResult) -> dict[str, float]:
-    return result.metrics()
-
-
-def _spec(kwargs: Mapping[str, Any]) -> ScorerSpec:
-    return ScorerSpec.from_kwargs(kwargs)
+    """The dict verl gets: ``score``, the parts, and the failure flags ``judge_failed`` and ``bad_sample``."""
+    values = result.metrics()
+    values["judge_failed"] = float(result.status in JUDGE_FAILURES)
+    values["bad_sample"] = float(result.status == BAD_SAMPLE)
+    return values
 
 
 async def compute_score_async(
@@ -54,9 +105,13 @@ async def compute_score_async(
     extra_info: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> dict[str, float]:
-    """The async per-sample form. ``data_source`` is not used: every row of a prepare-rl parquet is a GenRM task."""
-    scorer = await _RUNTIME.scorer(_spec(kwargs))
-    return result_dict(await scorer.score(solution_str, sample_from_verl(ground_truth, extra_info)))
+    """The async per-trajectory form. ``data_source`` is not used: every row of a prepare-rl parquet is a GenRM
+    task."""
+    sample = sample_from_verl(ground_truth, extra_info)
+    scorer = await shared_runtime().scorer(ScorerSpec.from_kwargs(kwargs))
+    result = await scorer.score(solution_str, sample)
+    FAILURES.note(result)
+    return result_dict(result)
 
 
 def compute_score(
@@ -66,41 +121,17 @@ def compute_score(
     extra_info: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> dict[str, float]:
-    """The synchronous per-sample form (runs on a background loop that keeps the scorer warm)."""
-    return _RUNTIME.run(compute_score_async(data_source, solution_str, ground_truth, extra_info, **kwargs))
-
-
-async def compute_score_batch_async(
-    data_sources: Sequence[str],
-    solution_strs: Sequence[str],
-    ground_truths: Sequence[Any],
-    extra_infos: Sequence[Mapping[str, Any] | None] | None = None,
-    **kwargs: Any,
-) -> list[dict[str, float]]:
-    infos = list(extra_infos) if extra_infos is not None else [None] * len(solution_strs)
-    samples = [sample_from_verl(gt, info) for gt, info in zip(ground_truths, infos, strict=True)]
-    scorer = await _RUNTIME.scorer(_spec(kwargs))
-    return [result_dict(r) for r in await scorer.score_batch(list(solution_strs), samples)]
-
-
-def compute_score_batch(
-    data_sources: Sequence[str],
-    solution_strs: Sequence[str],
-    ground_truths: Sequence[Any],
-    extra_infos: Sequence[Mapping[str, Any] | None] | None = None,
-    **kwargs: Any,
-) -> list[dict[str, float]]:
-    """The batch reward manager's form: one result dict per solution, one matcher call for the whole batch."""
-    return _RUNTIME.run(
-        compute_score_batch_async(data_sources, solution_strs, ground_truths, extra_infos, **kwargs)
+    """The synchronous per-trajectory form (runs on a background loop that keeps the scorer warm)."""
+    return shared_runtime().run(
+        compute_score_async(data_source, solution_str, ground_truth, extra_info, **kwargs)
     )
 
 
 __all__ = [
+    "FAILURES",
+    "FailureLog",
     "compute_score",
     "compute_score_async",
-    "compute_score_batch",
-    "compute_score_batch_async",
     "result_dict",
     "sample_from_verl",
 ]

@@ -7,6 +7,8 @@ within its idle timeout, a real request served meanwhile)."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
 import time
 import urllib.error
@@ -319,3 +321,148 @@ def test_a_slow_judge_is_answered_in_time_and_late_samples_get_the_fallback(
     assert results["quick"][1]["rewards"][0] > 0 and quick_took < 2.0
     assert results["slow"][0] == 200 and results["slow"][1]["extra_logs"]["judge_failed"] == [1.0]
     assert results["slow"][1]["rewards"] == [1.0] and slow_took < 3.0
+
+
+# -- half-open connections against the serve-reward process ----------------------------------------------------------
+
+
+def process_counts(pid: int) -> tuple[int, int]:
+    """(open file descriptors, threads) of a process, from /proc."""
+    import os
+
+    return len(os.listdir(f"/proc/{pid}/fd")), len(os.listdir(f"/proc/{pid}/task"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts fds and threads in /proc (Linux)")
+def test_serve_reward_survives_2000_half_open_connections() -> None:
+    """2,000 clients connect to the ``rationalerm serve-reward`` process and send half a request head, then nothing.
+    The server's threads never grow (no thread per connection), a real request is answered meanwhile, and once its
+    idle timeout (2 s here) passes every half-open connection is closed: descriptors back to baseline."""
+    import re
+    import resource
+    import socket
+    import subprocess
+
+    storm = 2000
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < storm + 512:
+        pytest.skip(f"the open-file limit ({hard}) is below {storm + 512}")
+    if soft != resource.RLIM_INFINITY and soft < storm + 512:  # this process holds the client sockets
+        resource.setrlimit(resource.RLIMIT_NOFILE, (storm + 512, hard))
+    idle = 2.0
+    command = [sys.executable, "-m", "rationalerm.cli", "serve-reward", "--kind", "outcome", "--port", "0"]
+    command += ["--idle-timeout", str(idle)]
+    server = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    clients: list[socket.socket] = []
+    try:
+        url = ""
+        deadline = time.monotonic() + 60
+        assert server.stderr is not None
+        while not url and time.monotonic() < deadline:
+            line = server.stderr.readline()
+            found = re.search(r"http://127\.0\.0\.1:\d+", line)
+            url = found.group(0) if found else ""
+            assert line or server.poll() is None, "serve-reward exited"
+        assert url, "serve-reward printed no URL"
+        body = {"query": [HONEST], "prompts": [""], "labels": [LABEL]}
+        assert post(url + "/get_reward", body) == (200, post(url + "/get_reward", body)[1])
+        time.sleep(0.2)
+        base_fds, base_threads = process_counts(server.pid)
+        port = int(url.rsplit(":", 1)[1])
+        started = time.monotonic()
+        for _ in range(storm):
+            client = socket.create_connection(("127.0.0.1", port), timeout=5)
+            client.sendall(b"POST /get_reward HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le")
+            clients.append(client)
+        opened = time.monotonic() - started
+        status, answer = post(url + "/get_reward", body)  # served while 2,000 connections hang
+        assert status == 200 and answer["rewards"] == [1.0]
+        peak_fds, peak_threads = process_counts(server.pid)
+        assert peak_fds >= base_fds + storm // 2  # they are open on the server's side
+        assert peak_threads <= base_threads + 2
+        # Back to baseline within the idle timeout (counted from the first connection) and a little slack.
+        fds = peak_fds
+        while time.monotonic() < started + idle + 5.0:
+            fds, threads = process_counts(server.pid)
+            if fds <= base_fds + 2:
+                break
+            time.sleep(0.1)
+        recovered = time.monotonic() - started
+        fds, threads = process_counts(server.pid)
+        print(
+            f"\nhalf-open storm: {storm} connections opened in {opened:.2f} s; server fds {base_fds} -> {peak_fds} "
+            f"-> {fds}, threads {base_threads} -> {peak_threads} -> {threads}; back to baseline "
+            f"{recovered:.2f} s after the first connection (idle timeout {idle:g} s)"
+        )
+        assert fds <= base_fds + 2 and threads <= base_threads + 2
+        closed = 0
+        for client in clients:
+            client.settimeout(1.0)
+            try:
+                closed += client.recv(1024) == b""
+            except OSError:  # reset
+                closed += 1
+        assert closed == storm
+        assert post(url + "/get_reward", body)[0] == 200
+    finally:
+        for client in clients:
+            client.close()
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+
+
+def test_connections_over_the_cap_are_closed_at_once() -> None:
+    """``max_connections``: a connection over the cap is closed as soon as it is accepted; the ones under it, and
+    new ones once those are gone, are served."""
+    import socket
+
+    with RewardServer(ScorerSpec(kind="outcome"), max_connections=4, idle_timeout=30.0) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(4)]
+        try:
+            time.sleep(0.2)
+            extra = socket.create_connection(("127.0.0.1", port), timeout=5)
+            extra.settimeout(5)
+            try:
+                assert extra.recv(1024) == b""  # closed by the server, nothing sent
+            finally:
+                extra.close()
+            assert server.health()["refused_connections"] == 1
+        finally:
+            for sock in held:
+                sock.close()
+        time.sleep(0.2)
+        status, body = post(
+            server.url + "/get_reward", {"query": [HONEST], "prompts": [""], "labels": [LABEL]}
+        )
+    assert status == 200 and body["rewards"] == [1.0]
+
+
+@pytest.mark.slow
+def test_judge_down_with_the_default_settings_is_answered_inside_openrlhfs_deadline() -> None:
+    """The defaults serve-reward runs with (the pool's 5 retries with back-off, the 150 s deadline) and nothing
+    listening at the judge's address: a degraded, flagged answer well inside OpenRLHF's 180 s."""
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    with RewardServer(
+        ScorerSpec(matcher="llm", judge_model="judge", base_urls=(url,), timeout=120.0)
+    ) as server:
+        started = time.monotonic()
+        status, body = post(
+            server.url + "/get_reward", {"query": [HONEST], "prompts": [""], "labels": [LABEL]}
+        )
+        took = time.monotonic() - started
+    print(
+        f"\njudge down, default settings: answered {status} in {took:.1f} s, judge_failed {body.get('extra_logs', {}).get('judge_failed')}"
+    )
+    assert status == 200 and body["extra_logs"]["judge_failed"] == [1.0] and body["rewards"] == [0.0]
+    assert took < 150.0

@@ -13,6 +13,7 @@ import pytest
 
 from rationalerm.datasets import (
     annotator_rationales,
+    count_rows,
     iter_rows,
     load_helpsteer3_preference,
     load_judgebench,
@@ -94,7 +95,11 @@ def test_rows_from_a_json_object_holding_a_list(tmp_path):
 
 
 def test_hub_names_need_the_datasets_package(monkeypatch):
+    # without the hub extra: neither datasets nor huggingface_hub (online: the offline switches unset)
     monkeypatch.setitem(sys.modules, "datasets", None)
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)
+    for variable in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(variable, raising=False)
     with pytest.raises(ImportError, match=r"rationalerm\[hub\]"):
         load_rationalerm("Qwen/RationaleRM")
     with pytest.raises(ImportError, match=r"rationalerm\[hub\]"):
@@ -111,3 +116,24 @@ def test_judgebench_and_rmbench_from_the_shared_data():
     assert {i.domain for i in items} == {"chat", "code", "safety"}
     chat = load_rmbench(shared("rmbench/chat_filtered.json"))
     assert len(chat) == 129 and len(chat[0].chosen) == 3
+
+
+def test_gzip_files_are_read_transparently_and_a_corrupt_one_is_named(tmp_path):
+    import gzip
+
+    rows = [{"a": 1}, {"b": 2}]
+    lines = tmp_path / "rows.jsonl.gz"
+    lines.write_bytes(gzip.compress(b'{"a": 1}\n\n{"b": 2}\n'))
+    array = tmp_path / "rows.json.gz"
+    array.write_bytes(gzip.compress(json.dumps(rows).encode()))
+    assert list(iter_rows(lines)) == [(1, rows[0]), (3, rows[1])]
+    assert list(iter_rows(array)) == [(1, rows[0]), (2, rows[1])]
+    assert count_rows(lines) == 2 and count_rows(array) == 2
+    torn = tmp_path / "torn.jsonl.gz"
+    torn.write_bytes(lines.read_bytes()[:-12])
+    with pytest.raises(InputError, match=r"torn\.jsonl\.gz:\d+: not a readable gzip file"):
+        list(iter_rows(torn))
+    plain = tmp_path / "plain.jsonl.gz"
+    plain.write_text('{"a": 1}\n')
+    with pytest.raises(InputError, match=r"plain\.jsonl\.gz:1: not a readable gzip file"):
+        list(iter_rows(plain))

@@ -14,12 +14,25 @@ from ..cli import ProblemPrinter, app, console, err_console, fail
 @app.command()
 def evaluate(
     input_path: Annotated[
-        Path,
+        str,
         typer.Argument(
             metavar="INPUT",
-            help="HelpSteer3-Atomic-layout rows: a .jsonl/.json/.parquet file, or a hub name like Qwen/RationaleRM.",
+            help="HelpSteer3-Atomic-layout rows: a .jsonl/.json/.parquet file, a snapshot folder of Qwen/RationaleRM, "
+            "or the Hub id Qwen/RationaleRM (the hub cache when HF_HUB_OFFLINE=1).",
         ),
     ],
+    split: Annotated[
+        str | None,
+        typer.Option("--split", help="Split of Qwen/RationaleRM or its snapshot: test (default) or full."),
+    ] = None,
+    labels_from: Annotated[
+        str,
+        typer.Option(
+            "--labels-from",
+            help="Where rows without a human label get one: auto (nvidia/HelpSteer3 from the hub cache, or from "
+            "the Hub when INPUT came from it), nvidia/HelpSteer3, a snapshot folder or file of it, or none.",
+        ),
+    ] = "auto",
     model: Annotated[
         list[str] | None,
         typer.Option("--model", help="A model to evaluate (repeatable; default: every model)."),
@@ -112,7 +125,8 @@ def evaluate(
     else:
         raise fail(f"--matcher must be local or llm, not {matcher_name!r}", 2)
 
-    out = output_dir or Path("runs") / (input_path.stem or "evaluate")
+    stem = Path(input_path).stem or "evaluate"
+    out = output_dir or Path("runs") / (f"{stem}-{split}" if split else stem)
     printer = ProblemPrinter()
     with Progress(
         TextColumn("[bold]matching[/bold]"),
@@ -144,14 +158,36 @@ def evaluate(
                 seed=seed or 0,
                 on_problem=printer,
                 on_progress=on_progress,
+                split=split,
+                labels_from=labels_from,
             )
         except InputError as exc:
             raise fail(str(exc)) from None
+        except ImportError as exc:
+            raise fail(str(exc), 2) from None
     printer.finish()
     print_evaluate_table(report)
+    print_labels(report)
     if not any(r.valid for r in report.results):
         raise fail("no (sample, model) pair could be scored")
     console.print(f"report: {out}/summary.json, {out}/samples.jsonl, {out}/scatter.png")
+
+
+def print_labels(report) -> None:
+    """How many rows carried a human label, how many were joined, and which are left out of outcome accuracy."""
+    labels = report.labels
+    if labels is None:
+        return
+    console.print(labels.summary_line(), highlight=False, markup=False)
+    if labels.unlabelled:
+        shown = ", ".join(f"{row_id} (row {position})" for position, row_id in labels.unlabelled[:5])
+        more = f" and {len(labels.unlabelled) - 5} more" if len(labels.unlabelled) > 5 else ""
+        console.print(
+            f"left out of outcome accuracy for want of a human label: {shown}{more} "
+            "(all listed in summary.json, labels.unlabelled_rows)",
+            highlight=False,
+            markup=False,
+        )
 
 
 def print_evaluate_table(report) -> None:

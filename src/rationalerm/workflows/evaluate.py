@@ -1,5 +1,7 @@
-"""Evaluate judged models on a HelpSteer3-Atomic-layout file: match each model's reasons to the human reasons,
-score rationale consistency beside outcome accuracy, and write a report folder.
+"""Evaluate judged models on HelpSteer3-Atomic-layout rows (a file, a snapshot folder or ``Qwen/RationaleRM`` from
+the Hub): match each model's reasons to the human reasons, score rationale consistency beside outcome accuracy, and
+write a report folder. Human labels the rows lack are joined from HelpSteer3 (:mod:`rationalerm.datasets`); the
+samples left without one are counted and named, not silently dropped from outcome accuracy.
 
 The matcher is any :class:`rationalerm.matchers.Matcher`: the offline local matcher by default, or the LLM MetaJudge.
 """
@@ -10,10 +12,10 @@ import asyncio
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, aio
 from ..io import InputError, RowProblem, write_json, write_jsonl
@@ -39,6 +41,9 @@ from ..records import (
     sample_from_row,
 )
 
+if TYPE_CHECKING:
+    from ..datasets import LabelJoin, SplitSource
+
 MATCH_CHUNK = (
     64  # requests per matcher call: small enough for a live progress bar, large enough to batch well
 )
@@ -53,9 +58,13 @@ class EvaluateReport:
     problems: list[RowProblem] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
     output_dir: Path | None = None
+    labels: LabelJoin | None = None
+    # per model: verdicts on samples without a human label, which outcome accuracy cannot count
+    outcome_unlabelled: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        """The content of ``summary.json``."""
+        """The content of ``summary.json``: provenance (with the source and the human-label join), per-model
+        figures."""
         models = []
         for r in self.results:
             s = r.summary
@@ -65,6 +74,7 @@ class EvaluateReport:
                     "outcome_accuracy": r.outcome_accuracy,
                     "outcome_accuracy_ci": list(r.outcome_ci) if r.outcome_ci else None,
                     "outcome_n": r.outcome_n,
+                    "outcome_unlabelled": self.outcome_unlabelled.get(r.model, 0),
                     "rationale_consistency": s.recall,
                     "rationale_consistency_ci": list(s.ci["recall"]) if "recall" in s.ci else None,
                     "precision": s.precision,
@@ -80,7 +90,10 @@ class EvaluateReport:
                     "by_domain": {d: v.as_dict() for d, v in sorted(r.by_domain.items())},
                 }
             )
-        return {"provenance": self.provenance, "models": models}
+        summary: dict[str, Any] = {"provenance": self.provenance, "models": models}
+        if self.labels is not None:
+            summary["labels"] = self.labels.as_dict()
+        return summary
 
 
 def select_models(rows: Sequence[dict[str, Any]], wanted: Sequence[str] | None) -> list[str]:
@@ -99,29 +112,36 @@ def select_models(rows: Sequence[dict[str, Any]], wanted: Sequence[str] | None) 
     return [seen[w.lower()] for w in wanted]
 
 
-def load_samples(
+@dataclass
+class LoadedSamples:
+    """Samples read for evaluation, with where they came from and what happened to their human labels."""
+
+    samples: list[PreferenceSample]
+    models: list[str]
+    problems: list[RowProblem]
+    source: SplitSource
+    labels: LabelJoin
+
+
+def read_samples(
     path: str | os.PathLike[str],
     *,
     models: Sequence[str] | None = None,
+    split: str | None = None,
+    labels_from: str | os.PathLike[str] | None = "auto",
+    hub_cache: str | None = None,
     strict: bool = False,
     on_problem: Callable[[RowProblem], None] | None = None,
-) -> tuple[list[PreferenceSample], list[str], list[RowProblem]]:
+) -> LoadedSamples:
     """Read HelpSteer3-Atomic-layout rows into samples with the chosen models' judgments.
 
-    ``path`` is a local .jsonl, .json or .parquet file, a folder holding the released ``helpsteer3_test_1000.jsonl``,
-    or a hub dataset name (``Qwen/RationaleRM``, through the optional ``datasets`` package).
+    ``path`` is a local .jsonl/.json/.parquet file (``.gz`` too), a snapshot folder of ``Qwen/RationaleRM`` (or a
+    folder holding ``helpsteer3_test_1000.jsonl``), or the Hub id ``Qwen/RationaleRM`` (split ``test`` by default,
+    or ``full``; see :func:`rationalerm.datasets.resolve_split`). Rows without a human label get one joined from
+    HelpSteer3 (``labels_from``, see :func:`rationalerm.datasets.join_labels`).
     """
-    from ..datasets import RATIONALERM_TEST_FILE, is_local, iter_rows, load_hub_rows
+    from ..datasets import read_rationalerm
 
-    name = str(path)
-    if is_local(path):
-        source = Path(path) / RATIONALERM_TEST_FILE if Path(path).is_dir() else Path(path)
-        if not source.is_file():
-            raise InputError(RowProblem(str(source), 0, None, "no such file"))
-        positioned: Iterable[tuple[int, dict[str, Any] | RowProblem]] = iter_rows(source)
-        name = str(source)
-    else:
-        positioned = enumerate(load_hub_rows(name, data_files=RATIONALERM_TEST_FILE), start=1)
     problems: list[RowProblem] = []
 
     def report(problem: RowProblem) -> None:
@@ -131,12 +151,11 @@ def load_samples(
         if on_problem is not None:
             on_problem(problem)
 
-    rows: list[tuple[int, dict[str, Any]]] = []
-    for line, row in positioned:
-        if isinstance(row, RowProblem):
-            report(row)
-        else:
-            rows.append((line, row))
+    data = read_rationalerm(
+        path, split=split, labels_from=labels_from, hub_cache=hub_cache, on_problem=report
+    )
+    name = data.source.name
+    rows = data.rows
     if not rows:
         raise InputError(RowProblem(name, 0, None, "no usable rows (empty file?)"))
     chosen = select_models([r for _, r in rows], models)
@@ -152,7 +171,23 @@ def load_samples(
         if seen_ids[sample.id] > 1:  # ids key resumable outputs and caches: keep them unique
             sample.id = f"{sample.id}#{seen_ids[sample.id]}"
         samples.append(sample)
-    return samples, chosen, problems
+    return LoadedSamples(samples, chosen, problems, data.source, data.labels)
+
+
+def load_samples(
+    path: str | os.PathLike[str],
+    *,
+    models: Sequence[str] | None = None,
+    strict: bool = False,
+    on_problem: Callable[[RowProblem], None] | None = None,
+    split: str | None = None,
+    labels_from: str | os.PathLike[str] | None = "auto",
+) -> tuple[list[PreferenceSample], list[str], list[RowProblem]]:
+    """``(samples, models, bad rows)``: :func:`read_samples` without the source and label report."""
+    loaded = read_samples(
+        path, models=models, split=split, labels_from=labels_from, strict=strict, on_problem=on_problem
+    )
+    return loaded.samples, loaded.models, loaded.problems
 
 
 async def evaluate_samples(
@@ -295,16 +330,40 @@ def evaluate(
     plot: bool = True,
     on_problem: Callable[[RowProblem], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    split: str | None = None,
+    labels_from: str | os.PathLike[str] | None = "auto",
+    hub_cache: str | None = None,
 ) -> EvaluateReport:
     """Rationale consistency beside outcome accuracy for every model in ``input_path``.
 
-    ``matcher`` defaults to the offline :class:`~rationalerm.matchers.local.LocalMatcher`. With ``output_dir`` it
-    writes ``summary.json``, ``samples.jsonl`` and ``scatter.png`` there (each written atomically).
+    ``input_path`` is a file, a snapshot folder or the Hub id ``Qwen/RationaleRM`` (``split``: ``test`` by
+    default, or ``full``); human labels missing from the rows are joined from HelpSteer3 (``labels_from``, see
+    :func:`read_samples`), and the samples left without one are counted per model (``outcome_unlabelled``) and
+    named in ``summary.json`` (``labels.unlabelled_rows``). ``matcher`` defaults to the offline
+    :class:`~rationalerm.matchers.local.LocalMatcher`. With ``output_dir`` it writes ``summary.json``,
+    ``samples.jsonl`` and ``scatter.png`` there (each written atomically).
     """
     started = time.time()
-    samples, chosen, problems = load_samples(input_path, models=models, strict=strict, on_problem=on_problem)
+    loaded = read_samples(
+        input_path,
+        models=models,
+        split=split,
+        labels_from=labels_from,
+        hub_cache=hub_cache,
+        strict=strict,
+        on_problem=on_problem,
+    )
+    samples, chosen, problems = loaded.samples, loaded.models, loaded.problems
     if not chosen:
-        raise InputError(RowProblem(str(input_path), 0, None, "no '<model>-checklist' key in any row"))
+        hint = (
+            f" (split {loaded.source.split!r} holds human checklists only: judge it first with "
+            "`rationalerm generate`, then evaluate the output)"
+            if loaded.source.split == "full"
+            else ""
+        )
+        raise InputError(
+            RowProblem(loaded.source.name, 0, None, f"no '<model>-checklist' key in any row{hint}")
+        )
     if matcher is None:
         from ..matchers.local import LocalMatcher
 
@@ -330,8 +389,19 @@ def evaluate(
         return await score(matcher)
 
     results, sample_results = aio.run(run())
+    unlabelled = {
+        model: sum(
+            1
+            for sample in samples
+            if sample.human_label is None
+            and model in sample.judgments
+            and sample.judgments[model].raw_label is not None
+        )
+        for model in chosen
+    }
     provenance = {
         "input": str(input_path),
+        "source": loaded.source.describe(),
         "models": list(chosen),
         "samples": len(samples),
         "mode": mode,
@@ -345,7 +415,14 @@ def evaluate(
         "seconds": round(time.time() - started, 3),
         "bad_rows": len(problems),
     }
-    report = EvaluateReport(results=results, samples=sample_results, problems=problems, provenance=provenance)
+    report = EvaluateReport(
+        results=results,
+        samples=sample_results,
+        problems=problems,
+        provenance=provenance,
+        labels=loaded.labels,
+        outcome_unlabelled=unlabelled,
+    )
     if output_dir is not None:
         write_report(report, Path(output_dir), plot=plot)
     return report

@@ -1,4 +1,8 @@
-"""``rationalerm prepare-rl``: a HelpSteer3-Atomic file turned into the training data each RL framework reads.
+"""``rationalerm prepare-rl``: HelpSteer3-Atomic rows turned into the training data each RL framework reads.
+
+The rows come from a data file, a snapshot folder of ``Qwen/RationaleRM`` or the Hub id (split ``full`` by default,
+the training data; see :func:`rationalerm.datasets.read_rationalerm`). The published rows carry no human
+preference: it is joined from HelpSteer3 by content hash (``labels_from``), and the summary says how many matched.
 
 Every row becomes the GenRM prompt (the RationaleRM template, :func:`rationalerm.workflows.generate.genrm_messages`)
 plus what the reward needs: the human checklist and label, the two responses and the conversation (the copy guard
@@ -10,7 +14,7 @@ and the MetaRM read them) and, when present, the golden judgment.
 * ``trl``: JSONL (or parquet by extension) with ``prompt`` and the sample fields as top-level columns;
 * ``openrlhf``: JSONL with ``prompt`` and ``label`` (the sample as a JSON string, what ``serve-reward`` reads).
 
-Rows that cannot be scored (no checklist, no label, no responses) are reported and left out.
+Rows that cannot be scored (no checklist, no label, no responses) are reported, counted and left out.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..datasets import iter_rows
+from ..datasets import AtomicRows, LabelJoin, SplitSource, read_rationalerm
 from ..io import RowProblem, write_jsonl
 from ..parse import GenRMStyle
 from ..prompts import load_prompt
@@ -39,10 +43,14 @@ LABEL_NAMES = {1: "A", 2: "B", 0: "tie"}
 
 @dataclass(slots=True)
 class PrepareSummary:
+    """What ``prepare_rl`` wrote, what it left out (``skipped``, each in ``problems``) and the label join."""
+
     output: Path
     written: int = 0
     skipped: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    labels: LabelJoin | None = None
+    source: SplitSource | None = None
 
 
 def _messages(context: Any) -> list[dict[str, str]]:
@@ -105,19 +113,37 @@ def iter_records(
     fmt: RLFormat,
     *,
     on_problem: Callable[[RowProblem], None] | None = None,
+    split: str | None = "full",
+    labels_from: str | os.PathLike[str] | None = "auto",
+    hub_cache: str | None = None,
     **options: Any,
 ) -> Iterator[dict[str, Any]]:
+    """The training records of ``input_path`` (rows that cannot be scored go to ``on_problem``)."""
+    data = read_rationalerm(
+        input_path, split=split, labels_from=labels_from, hub_cache=hub_cache, on_problem=on_problem or _skip
+    )
+    yield from records_of(data, fmt, on_problem=on_problem, **options)
+
+
+def _skip(problem: RowProblem) -> None:
+    return None
+
+
+def records_of(
+    data: AtomicRows,
+    fmt: RLFormat,
+    *,
+    on_problem: Callable[[RowProblem], None] | None = None,
+    **options: Any,
+) -> Iterator[dict[str, Any]]:
+    """The training records of rows already read (:func:`rationalerm.datasets.read_rationalerm`)."""
     written = 0
-    for line, item in iter_rows(input_path):
-        if isinstance(item, RowProblem):
-            if on_problem:
-                on_problem(item)
-            continue
+    for line, item in data.rows:
         try:
             record = rl_record(item, written, fmt, **options)
         except RecordError as exc:
             if on_problem:
-                on_problem(RowProblem(str(input_path), line, exc.field, exc.message))
+                on_problem(RowProblem(data.source.name, line, exc.field, exc.message))
             continue
         written += 1
         yield record
@@ -144,10 +170,15 @@ def prepare_rl(
     max_reasons: int | None = None,
     golden_field: str = "gt_judgment",
     on_problem: Callable[[RowProblem], None] | None = None,
+    split: str | None = "full",
+    labels_from: str | os.PathLike[str] | None = "auto",
+    hub_cache: str | None = None,
 ) -> PrepareSummary:
     """Write ``input_path`` as ``fmt`` training data to ``output_path`` (``.parquet`` or ``.jsonl``; verl: parquet).
     ``max_reasons`` goes into the GenRM prompt's instruction (None: "every reason that matters", as in the paper's
-    training; the reward's guard still caps the list it scores)."""
+    training; the reward's guard still caps the list it scores). ``input_path``: a data file, a snapshot folder of
+    ``Qwen/RationaleRM`` or the Hub id (``split``: ``full`` by default); human labels the rows lack are joined as
+    ``labels_from`` says (:func:`rationalerm.datasets.join_labels`)."""
     if fmt not in RL_FORMATS:
         raise ValueError(f"format must be one of {', '.join(RL_FORMATS)}, not {fmt!r}")
     target = Path(output_path)
@@ -159,14 +190,13 @@ def prepare_rl(
         if on_problem:
             on_problem(p)
 
+    data = read_rationalerm(
+        input_path, split=split, labels_from=labels_from, hub_cache=hub_cache, on_problem=problem
+    )
+    summary.labels, summary.source = data.labels, data.source
     records = list(
-        iter_records(
-            input_path,
-            fmt,
-            on_problem=problem,
-            style=style,
-            max_reasons=max_reasons,
-            golden_field=golden_field,
+        records_of(
+            data, fmt, on_problem=problem, style=style, max_reasons=max_reasons, golden_field=golden_field
         )
     )
     if fmt == "verl" or target.suffix == ".parquet":

@@ -246,7 +246,9 @@ def judgebench_command(
     data: Annotated[
         str | None,
         typer.Option(
-            "--data", help="Judge live: a JudgeBench JSONL file, or a hub split name (gpt, claude)."
+            "--data",
+            help="Judge live: a JudgeBench JSONL file, or a split of ScalerLab/JudgeBench: gpt, claude, "
+            "ScalerLab/JudgeBench:gpt, or SNAPSHOT_FOLDER:gpt (the hub cache when HF_HUB_OFFLINE=1).",
         ),
     ] = None,
     judge_model: JudgeModelOpt = None,
@@ -371,8 +373,8 @@ def rmbench_command(
         list[str] | None,
         typer.Option(
             "--data",
-            help="Judge live: RM-Bench data files, a folder of the per-domain files, or the hub name "
-            "THU-KEG/RM-Bench (repeat for several).",
+            help="Judge live: RM-Bench data files, a folder of the per-domain files, a snapshot folder of "
+            "THU-KEG/RM-Bench (total_dataset.json), or the Hub id THU-KEG/RM-Bench (repeat for several).",
         ),
     ] = None,
     judge_model: JudgeModelOpt = None,

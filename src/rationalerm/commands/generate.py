@@ -162,7 +162,11 @@ def print_run_summary(summary: Any, title: str) -> None:
 @app.command()
 def generate(
     input_path: Annotated[
-        Path, typer.Argument(help="Rows with a context or prompt and two responses (.jsonl/.json/.parquet).")
+        str,
+        typer.Argument(
+            help="Rows with a context or prompt and two responses (.jsonl/.json/.parquet), a snapshot folder of "
+            "Qwen/RationaleRM, or the Hub id Qwen/RationaleRM (its split's file is fetched into the hub cache)."
+        ),
     ],
     model_name: Annotated[
         str, typer.Option("--model-name", help="Name for the output keys: '<NAME>-checklist' ...")
@@ -189,16 +193,31 @@ def generate(
     no_cache: NoCacheOpt = False,
     restart: RestartOpt = False,
     strict: StrictOpt = False,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            "--split", help="Split of Qwen/RationaleRM or its snapshot folder: test (default) or full."
+        ),
+    ] = None,
 ) -> None:
     """Run a GenRM over preference pairs: verdict, ordered reasons and text per pair; resumable."""
+    from ..datasets import RATIONALERM, local_split_file
+    from ..io import InputError
     from ..workflows.generate import GenRMSettings, generate_judgments
 
     if style not in ("rationalerm", "ralign"):
         raise fail(f"--style must be rationalerm or ralign, not {style!r}", 2)
     if max_reasons < 0:
         raise fail("--max-reasons must be 0 (no cap) or more", 2)
-    if not input_path.is_file():
-        raise fail(f"{input_path}: no such file", 2)
+    source = Path(input_path)
+    beside_input = source.is_file()
+    if not beside_input:
+        try:
+            source = local_split_file(input_path, RATIONALERM, split=split).path or source
+        except InputError as exc:
+            raise fail(str(exc), 2) from None
+        except ImportError as exc:
+            raise fail(str(exc), 2) from None
     settings = GenRMSettings(
         style=style,  # type: ignore[arg-type]
         max_reasons=max_reasons or None,
@@ -207,11 +226,13 @@ def generate(
         seed=seed,
         max_format_retries=max_format_retries,
     )
-    target = output or default_output(input_path, f"{model_name}.genrm")
+    # beside a local input file; in the working folder for a snapshot or the hub cache (never written into)
+    default = default_output(source, f"{model_name}.genrm")
+    target = output or (default if beside_input else Path(default.name))
 
     async def work(pool: Any, **callbacks: Any) -> Any:
         return await generate_judgments(
-            input_path,
+            source,
             target,
             pool=pool,
             model_name=model_name,

@@ -252,12 +252,12 @@ def _judgebench_rows(pairs: Iterable[JudgeBenchPair | Mapping[str, Any]]) -> lis
 
 
 def load_judgebench_rows(data: str | os.PathLike[str], *, limit: int | None = None) -> list[dict[str, Any]]:
-    """JudgeBench pairs as rows of its layout: a local JSONL file (rows kept as written), or a hub split
-    (``gpt``, ``claude``, ``ScalerLab/JudgeBench:gpt``). A bad row is an :class:`InputError` naming file, line
+    """JudgeBench pairs as rows of its layout: a local JSONL file (rows kept as written), or a split of the Hub
+    dataset or of a snapshot folder of it (``gpt``, ``claude``, ``ScalerLab/JudgeBench:gpt``, ``FOLDER:claude``;
+    see :func:`rationalerm.datasets.load_judgebench`). A bad row is an :class:`InputError` naming file, line
     and field: a skipped pair would change the score's denominator. ``limit``: the first N pairs."""
     text = str(data)
-    split = text.rsplit(":", 1)[1] if text.startswith("ScalerLab/JudgeBench:") else text
-    if split in ("gpt", "claude") and not Path(text).exists():
+    if not Path(text).is_file():
         from ..datasets import load_judgebench
 
         rows = [judgebench_row(pair) for pair in load_judgebench(text)]

@@ -1,4 +1,7 @@
-"""A TRL ``GRPOTrainer`` reward function: ``await reward(prompts, completions, completion_ids, **kwargs)``.
+"""A TRL ``GRPOTrainer`` reward function: ``await reward(prompts, completions, completion_ids, **kwargs)``, in two
+forms TRL takes in ``reward_funcs``: a callable object (:class:`TRLReward`, :func:`trl_reward`) or a plain async
+function (:func:`rationalerm_reward`, configured with ``functools.partial(rationalerm_reward, spec=ScorerSpec(...))``:
+TRL 1.16 unwraps the partial to find the async function and its name, and the partial pickles).
 
 Dataset columns arrive in ``kwargs`` as lists, one value per completion (``human_checklist``, ``human_label``,
 ``response1``, ``response2``, ``context``, optional ``golden``; the layout ``rationalerm prepare-rl --format trl``
@@ -13,6 +16,7 @@ control (judge fault): TRL turns None into NaN and leaves that completion out. T
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -109,4 +113,38 @@ def trl_reward(spec: ScorerSpec | None = None, **kwargs: Any) -> TRLReward:
     return TRLReward(spec)
 
 
-__all__ = ["SAMPLE_COLUMNS", "TRLReward", "batch_metrics", "samples_from_columns", "trl_reward"]
+# One reward object (its scorer, cache and judge connections) per spec and event loop, for the plain function.
+_SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ScorerSpec, TRLReward]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def rationalerm_reward(
+    prompts: Sequence[Any],
+    completions: Sequence[Any],
+    completion_ids: Sequence[Any] | None = None,
+    *,
+    spec: ScorerSpec | None = None,
+    **kwargs: Any,
+) -> list[float | None]:
+    """The reward as a plain async function: ``reward_funcs=[rationalerm_reward]`` (hybrid reward, local matcher)
+    or ``functools.partial(rationalerm_reward, spec=ScorerSpec(kind="hybrid", matcher="llm", ...))``. The scorer is
+    opened on first use in the loop TRL calls it from and kept for that loop and spec; otherwise it is
+    :class:`TRLReward`'s call (dataset columns from ``kwargs``, None for a judge fault, metrics to ``log_metric``).
+    """
+    spec = spec or ScorerSpec()
+    by_spec = _SHARED.setdefault(asyncio.get_running_loop(), {})
+    reward = by_spec.get(spec)
+    if reward is None:
+        reward = by_spec[spec] = TRLReward(spec)
+    return await reward(prompts, completions, completion_ids, **kwargs)
+
+
+__all__ = [
+    "SAMPLE_COLUMNS",
+    "TRLReward",
+    "batch_metrics",
+    "rationalerm_reward",
+    "samples_from_columns",
+    "trl_reward",
+]

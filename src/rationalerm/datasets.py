@@ -5,13 +5,14 @@ Each dataset's published layout is written down in a :class:`HubLayout`: its rep
 of its dataset card, and the file each split lives in. Every loader takes the same kinds of source:
 
 * a local data file (``.jsonl``, ``.jsonl.gz``, ``.json``, ``.json.gz`` or ``.parquet``): read as it is;
-* a snapshot folder of the repository (``huggingface-cli download REPO --repo-type dataset --local-dir DIR``, or
+* a snapshot folder of the repository (``hf download REPO --repo-type dataset --local-dir DIR``, or
   ``huggingface_hub.snapshot_download``): the split's file is read from the published path inside it;
 * the Hub id: read through ``datasets.load_dataset(REPO, data_files={split: path}, split=split)``, one file per
   split so that splits whose columns differ (HelpSteer3-Atomic's ``full`` and ``test``) are never cast to one
   schema. In offline mode (``HF_HUB_OFFLINE=1``), or when the Hub cannot be reached, the split's file is read from
   the repository's snapshot in the Hugging Face hub cache (``HF_HUB_CACHE``, found with
-  ``huggingface_hub.snapshot_download(..., local_files_only=True)``), where ``huggingface-cli download`` puts it.
+  ``huggingface_hub.snapshot_download(..., local_files_only=True)``), where ``hf download REPO --repo-type
+  dataset`` puts it (``huggingface-cli download`` before ``huggingface_hub`` 1.0).
 
 Rows are normalised the same way from every source (:func:`normalise_row`): keys that Arrow fills with null inside
 chat turns are dropped, and ids become text. A missing file, split or config is an :class:`InputError` that names
@@ -418,7 +419,7 @@ def resolve_split(
     if path.is_file() or (not path.exists() and _data_suffix(path) in (".jsonl", ".json", ".parquet")):
         if not path.is_file():
             raise InputError(RowProblem(text, 0, None, "no such file"))
-        return SplitSource(name=text, origin="file", path=path, split=split, normalise=normalise)
+        return SplitSource(name=text, origin="file", path=path, normalise=normalise)  # a file is one split
     if path.is_dir():
         chosen = _check_split(layout, split, config, text)
         found = _snapshot_file(path, layout, chosen)
@@ -520,7 +521,7 @@ def _from_hub_cache(
     cache = hub_cache or hub_cache_dir()
     folder = cached_snapshot(layout.repo_id, hub_cache=cache)
     fix = (
-        f"download it where there is network with `huggingface-cli download {layout.repo_id} --repo-type dataset` "
+        f"download it where there is network with `hf download {layout.repo_id} --repo-type dataset` "
         "(it fills the hub cache), or pass a snapshot folder or a data file"
     )
     if folder is None:
@@ -547,7 +548,7 @@ def _missing_in_folder(folder: Path, layout: HubLayout, split: str, what: str) -
     return (
         f"{folder}: this {what} of {layout.repo_id} has no {layout.splits[split]} (split {split!r}); "
         f"it holds: {listing}. Fix: download the file "
-        f"(`huggingface-cli download {layout.repo_id} {layout.splits[split]} --repo-type dataset "
+        f"(`hf download {layout.repo_id} {layout.splits[split]} --repo-type dataset "
         f"--local-dir {folder}`), or pass the data file itself"
     )
 
@@ -565,19 +566,39 @@ def _hub_rows(repo_id: str, split: str, repo_path: str) -> list[Row]:
 
     try:
         dataset = load_dataset(repo_id, data_files={split: repo_path}, split=split)
-    except ConnectionError as exc:
-        raise _HubUnreachable(str(exc)) from None
-    except DatasetNotFoundError as exc:
-        raise InputError(f"{repo_id}: no such dataset on the Hub, or no access to it ({exc})") from None
-    except FileNotFoundError as exc:
-        raise InputError(
-            f"{repo_id}: no file {repo_path} (split {split!r}) in the repository; "
-            f"it holds: {_repo_files(repo_id)} ({type(exc).__name__}). Fix: pass one of these files "
-            "(downloaded), or a snapshot folder"
-        ) from None
-    except Exception as exc:  # datasets' build and cast errors: name the file and the cause
+    except Exception as exc:
+        if _unreachable(exc):
+            raise _HubUnreachable(f"{type(exc).__name__}: {exc}") from None
+        if isinstance(exc, DatasetNotFoundError):
+            raise InputError(f"{repo_id}: no such dataset on the Hub, or no access to it ({exc})") from None
+        if isinstance(exc, FileNotFoundError):
+            raise InputError(
+                f"{repo_id}: no file {repo_path} (split {split!r}) in the repository; "
+                f"it holds: {_repo_files(repo_id)} ({type(exc).__name__}). Fix: pass one of these files "
+                "(downloaded), or a snapshot folder"
+            ) from None
+        # datasets' build and cast errors: name the file and the cause
         raise InputError(f"{repo_id}/{repo_path}: could not be read ({type(exc).__name__}: {exc})") from None
     return [dict(row) for row in dataset]
+
+
+def _unreachable(exc: BaseException | None) -> bool:
+    """Whether ``exc``, or an exception it was raised from, says the Hub could not be reached: a connection or
+    timeout error, or offline mode, as ``huggingface_hub`` raises them."""
+    network: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
+    try:
+        from huggingface_hub.utils import OfflineModeIsEnabled, httpx
+
+        network = (*network, OfflineModeIsEnabled, httpx.TransportError)
+    except ImportError:  # pragma: no cover - huggingface_hub comes with datasets
+        pass
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, network):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _repo_files(repo_id: str) -> str:

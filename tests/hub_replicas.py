@@ -487,7 +487,7 @@ def fill_hub_cache(hub: HubReplica, repo_id: str, cache_dir: Path) -> Path:
 
 
 def download_snapshot(hub: HubReplica, repo_id: str, folder: Path) -> Path:
-    """A snapshot folder of ``repo_id``, as ``huggingface-cli download REPO --repo-type dataset --local-dir DIR``
+    """A snapshot folder of ``repo_id``, as ``hf download REPO --repo-type dataset --local-dir DIR``
     writes it."""
     from huggingface_hub import snapshot_download
 

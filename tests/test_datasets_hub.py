@@ -328,7 +328,7 @@ def test_a_missing_file_lists_what_the_folder_holds_and_the_fix(tmp_path: Path) 
     assert "has no data/helpsteer3_test_1000.jsonl (split 'test')" in message
     assert "it holds: data/helpsteer3_human_checklist.jsonl" in message
     assert (
-        f"huggingface-cli download Qwen/RationaleRM data/helpsteer3_test_1000.jsonl --repo-type dataset --local-dir {folder}"
+        f"hf download Qwen/RationaleRM data/helpsteer3_test_1000.jsonl --repo-type dataset --local-dir {folder}"
         in message
     )
     with pytest.raises(
@@ -342,7 +342,7 @@ def test_offline_without_a_cached_snapshot_says_how_to_get_one(empty_cache: Path
         read_rationalerm("Qwen/RationaleRM")
     message = str(caught.value)
     assert "offline mode is on (HF_HUB_OFFLINE)" in message and str(empty_cache) in message
-    assert "huggingface-cli download Qwen/RationaleRM --repo-type dataset" in message
+    assert "hf download Qwen/RationaleRM --repo-type dataset" in message
     with pytest.raises(
         InputError, match=r"no such file or folder; give a data file, a snapshot folder of Qwen"
     ):
@@ -422,6 +422,31 @@ def test_prepare_rl_on_the_full_split_joins_labels_and_counts_the_rest(offline: 
     assert "5 joined from nvidia/HelpSteer3" in result.output and "wrote 5 rows" in result.output
 
 
+def test_generate_on_the_published_test_split_then_evaluate_its_output(
+    offline: Path, judge_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from judge_server import chat_reply
+
+    judge_server.script = lambda request, number: chat_reply(
+        "<RESULT_START>\n1. Response A is correct.\n2. Response B is wrong.\n\\boxed{A>B}\n<RESULT_END>"
+    )
+    monkeypatch.chdir(tmp_path)
+    args = ["--model-name", "gx", "--judge-model", "genrm-x", "--base-url", judge_server.url, "--no-cache"]
+    result = CliRunner().invoke(app, ["generate", "Qwen/RationaleRM", *args, "--api-key", "k"])
+    assert result.exit_code == 0, result.output
+    output = tmp_path / "helpsteer3_test_1000.gx.genrm.jsonl"  # in the working folder, not the hub cache
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    assert len(rows) == 6 and all(r["gx-label"] == 1 for r in rows)
+    assert "overall_preference" not in rows[0]  # the published fields as they are: no label added
+    report = CliRunner().invoke(
+        app, ["evaluate", str(output), "--model", "gx", "--output-dir", "out", "--bootstrap", "20"]
+    )
+    assert report.exit_code == 0, report.output
+    gx = json.loads((tmp_path / "out" / "summary.json").read_text())["models"][0]
+    # A is the human's choice in rows 2, 3 and 5 of the 5 with a joined label
+    assert (gx["outcome_accuracy"], gx["outcome_n"], gx["outcome_unlabelled"]) == (0.6, 5, 1)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Online: datasets.load_dataset against the replica Hub (HF_ENDPOINT), in a subprocess
 
@@ -456,6 +481,7 @@ print(json.dumps({
     "hs3": [s.human_label for s in load_helpsteer3_preference("nvidia/HelpSteer3")],
     "judgebench": [p.original_id for p in load_judgebench("gpt")],
     "rmbench": [i.source_domain for i in load_rmbench("THU-KEG/RM-Bench")],
+    "file": str(local_split_file("Qwen/RationaleRM", RATIONALERM, split="full").path),
 }))
 """
     hub.requests.clear()
@@ -466,6 +492,11 @@ print(json.dumps({
     assert got["labels_source"] == "nvidia/HelpSteer3 (train + validation, hub)"
     assert got["full"] == 6 and got["hs3"] == [1, 2, 0] and got["judgebench"] == ["1420", None, None]
     assert got["rmbench"] == ["chat", "code", "math", "safety-refuse", "safety-response"]
+    # generate's path: the split's file fetched into the hub cache (hf_hub_download), then read by line
+    assert got["file"].startswith(
+        str(tmp_path / "hf-home" / "hub" / "datasets--Qwen--RationaleRM" / "snapshots")
+    )
+    assert got["file"].endswith("data/helpsteer3_human_checklist.jsonl")
     fetched = {
         path.rsplit("/", 1)[-1] for method, path in hub.requests if method == "GET" and "/resolve/" in path
     }
@@ -495,5 +526,60 @@ def test_online_evaluate_and_a_file_missing_from_the_repository(
         missing = _run_online(old_hub, tmp_path, [*rationalerm, "evaluate", "Qwen/RationaleRM"], home="fresh")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert "no file data/helpsteer3_test_1000.jsonl (split 'test') in the repository" in missing.stderr
-    listing = "it holds: .gitattributes, README.md, helpsteer3_human_checklist.jsonl, helpsteer3_test_1000.jsonl"
+    listing = (
+        "it holds: .gitattributes, README.md, helpsteer3_human_checklist.jsonl, helpsteer3_test_1000.jsonl"
+    )
     assert listing in missing.stderr
+
+
+def test_online_the_readme_commands_hf_download_then_offline_evaluate(
+    hub: HubReplica, tmp_path: Path
+) -> None:
+    hf = Path(sys.executable).parent / "hf"
+    if not hf.exists():
+        pytest.skip("the hf command of huggingface_hub is not installed beside this Python")
+    for repo, extra in (("Qwen/RationaleRM", []), ("nvidia/HelpSteer3", ["--include", "preference/*"])):
+        fetched = _run_online(hub, tmp_path, [str(hf), "download", repo, "--repo-type", "dataset", *extra])
+        assert fetched.returncode == 0, fetched.stderr[-2000:]
+    snapshot = _run_online(
+        hub,
+        tmp_path,
+        [str(hf), "download", "Qwen/RationaleRM", "--repo-type", "dataset", "--local-dir", "snap"],
+    )
+    assert snapshot.returncode == 0, snapshot.stderr[-2000:]
+    env = dict(
+        os.environ, HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf-home"), HF_ENDPOINT="http://127.0.0.1:9"
+    )
+    env.pop("HF_HUB_CACHE", None)
+    rationalerm = [sys.executable, "-m", "rationalerm", "evaluate"]
+    for source, out in (("Qwen/RationaleRM", "cached"), ("snap", "snapshot")):
+        run = subprocess.run(
+            [*rationalerm, source, "--output-dir", out, "--bootstrap", "20"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+        )
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+        summary = json.loads((tmp_path / out / "summary.json").read_text())
+        assert summary["labels"]["matched"] == 5 and summary["labels"]["unlabelled"] == 1
+        assert summary["provenance"]["source"]["origin"] == ("hub cache" if out == "cached" else "snapshot")
+
+
+@pytest.mark.slow
+def test_a_hub_that_cannot_be_reached_falls_back_to_the_hub_cache(hub_cache: Path, tmp_path: Path) -> None:
+    """Not offline, but nothing listens at HF_ENDPOINT: after datasets' own retries (about 25 s), the split's file
+    is read from the hub cache, and the source says so."""
+    env = dict(
+        os.environ, HF_ENDPOINT="http://127.0.0.1:9", HF_HOME=str(tmp_path), HF_HUB_CACHE=str(hub_cache)
+    )
+    for variable in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        env.pop(variable, None)
+    script = "from rationalerm.datasets import read_rationalerm as r; d = r('Qwen/RationaleRM'); "
+    script += "print(d.source.origin, d.labels.matched)"
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "hub cache 5"

@@ -517,6 +517,13 @@ def test_online_evaluate_and_a_file_missing_from_the_repository(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = json.loads((tmp_path / "runs" / "RationaleRM" / "summary.json").read_text())
     assert summary["provenance"]["source"]["origin"] == "hub" and summary["labels"]["matched"] == 5
+    # auto labels from a Hub without nvidia/HelpSteer3: said, not fatal
+    with HubReplica({"Qwen/RationaleRM": published["Qwen/RationaleRM"]}) as lone_hub:
+        lone = _run_online(lone_hub, tmp_path, [*rationalerm, "evaluate", "Qwen/RationaleRM"], home="lone")
+    assert lone.returncode == 0, lone.stdout[-2000:] + lone.stderr[-2000:]
+    assert "6 left without one (nvidia/HelpSteer3 could not be read: nvidia/HelpSteer3: no such dataset" in (
+        " ".join(lone.stdout.split())
+    )
     # a repository laid out as its first commit was (files at the root): the message lists what it holds
     old = tmp_path / "old-layout"
     for relative, data in replicas.repo_files("Qwen/RationaleRM").items():

@@ -15,7 +15,7 @@ of its dataset card, and the file each split lives in. Every loader takes the sa
   dataset`` puts it (``huggingface-cli download`` before ``huggingface_hub`` 1.0).
 
 Rows are normalised the same way from every source (:func:`normalise_row`): keys that Arrow fills with null inside
-chat turns are dropped, and ids become text. A missing file, split or config is an :class:`InputError` that names
+chat turns are dropped, and JudgeBench's ``original_id`` and RM-Bench's ``id`` become text. A missing file, split or config is an :class:`InputError` that names
 what was asked, lists what exists and says how to fix it.
 
 HelpSteer3-Atomic rows carry no human preference. :func:`read_rationalerm` joins it from HelpSteer3 preference rows
@@ -817,7 +817,10 @@ def _auto_index(input_origin: str, hub_cache: str | None) -> tuple[PreferenceInd
         name = f"{HELPSTEER3_HUB} (train + validation, hub cache {folder})"
         return load_preference_index(folder, name=name), None
     if input_origin == "hub" and not hub_offline():
-        return load_preference_index(HELPSTEER3_HUB), None
+        try:
+            return load_preference_index(HELPSTEER3_HUB), None
+        except (InputError, ImportError) as exc:  # auto: no labels is reported, not fatal
+            return None, f"{HELPSTEER3_HUB} could not be read: {exc}"
     return None, (
         f"{HELPSTEER3_HUB} is not in the hub cache: pass --labels-from {HELPSTEER3_HUB} to fetch it, "
         "or --labels-from a snapshot folder or data file of it"

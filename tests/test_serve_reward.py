@@ -466,3 +466,55 @@ def test_judge_down_with_the_default_settings_is_answered_inside_openrlhfs_deadl
     )
     assert status == 200 and body["extra_logs"]["judge_failed"] == [1.0] and body["rewards"] == [0.0]
     assert took < 150.0
+
+
+def test_at_the_deadline_a_sample_that_needs_no_judge_keeps_its_exact_reward(
+    judge_server: JudgeServer,
+) -> None:
+    """A wrong-verdict request batched with one the hung judge holds: at the deadline its reward (0, known without
+    the judge) is answered as it is, not flagged, while the request that needed the judge fails (504)."""
+    judge_server.script = metajudge_script(gullible=False)
+    judge_server.latency = 30.0
+    spec = ScorerSpec(matcher="llm", judge_model="judge", base_urls=(judge_server.url,))
+    answers: dict[str, tuple[int, dict]] = {}
+    with RewardServer(spec, deadline=2.0, batch_wait=0.5) as server:
+
+        def send(name: str, text: str) -> None:
+            answers[name] = post(server.url, {"query": [text], "prompts": [""], "labels": [LABEL]})
+
+        needs_judge = threading.Thread(target=send, args=("honest", HONEST))
+        needs_judge.start()
+        time.sleep(0.1)
+        send("wrong", wrong_verdict(HONEST))
+        needs_judge.join()
+        batches = server.health()["batches"]
+    assert batches == 1  # scored together, so both waited on the judge
+    assert answers["wrong"][0] == 200 and answers["wrong"][1]["rewards"] == [0.0]
+    assert (
+        answers["wrong"][1]["extra_logs"]["judge_failed"] == [0.0]
+        and answers["wrong"][1]["judge_failures"] == 0
+    )
+    assert answers["honest"][0] == 504
+
+
+def test_a_body_that_does_not_arrive_gets_408() -> None:
+    """A client that announces a body and sends part of it: 408 after ``body_timeout``, the server unharmed."""
+    import http.client
+
+    with RewardServer(ScorerSpec(kind="outcome"), body_timeout=0.5) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            connection.putrequest("POST", "/get_reward")
+            connection.putheader("Content-Type", "application/json")
+            connection.putheader("Content-Length", "1000")
+            started = time.monotonic()
+            connection.endheaders(b'{"query": ["')
+            response = connection.getresponse()
+            took = time.monotonic() - started
+            assert response.status == 408 and b"0.5 s" in response.read()
+        finally:
+            connection.close()
+        assert 0.4 < took < 3.0
+        status, body = post(server.url, {"query": [HONEST], "prompts": [""], "labels": [LABEL]})
+    assert status == 200 and body["rewards"] == [1.0]

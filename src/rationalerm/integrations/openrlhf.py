@@ -27,9 +27,11 @@ Every request is answered within ``deadline`` seconds (150 by default, below Ope
 fails for one sample (the judge's errors after its retries, an unreadable answer) does not fail the request: that
 sample gets the fallback chosen with ``on_judge_failure`` (``zero``: reward 0; ``outcome``: 1[verdict correct]), is
 flagged in ``extra_logs["judge_failed"]``, counted in ``judge_failures`` (the response, ``/health``) and logged.
-When the deadline comes while the judge still works on a request, its samples get the fallback the same way if the
-judge answered anything in the meantime (slow, not gone); if it answered nothing at all since the request came
-in, the request fails (504) with a message naming the judge's URL, so the trainer's own retry gets a new chance.
+When the deadline comes while the judge still works on a request, the samples still waiting on it (a right
+verdict, whose reward the judge decides; the others' reward is known without it) get the fallback the same way if
+the judge answered anything in the meantime (slow, not gone); if it answered nothing at all since the request came
+in, the request fails (504) with a message naming the judge's URL, so the trainer's own retry gets a new chance. A
+sample given the fallback keeps its failure status (``valid`` 0 in the logs).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from aiohttp import web
 from .. import aio
 from ..errors import JudgeError
 from ..records import RecordError
-from ..reward import MATCH_FAILED, METARM_FAILED, RewardConfig, RewardResult, RewardSample, RewardScorer
+from ..reward import MATCH_FAILED, METARM_FAILED, OK, RewardConfig, RewardResult, RewardSample, RewardScorer
 from . import ScorerSpec, open_scorer
 
 logger = logging.getLogger(__name__)
@@ -438,41 +440,51 @@ class RewardServer:
                 asyncio.shield(future), max(0.0, until - _ANSWER_MARGIN - loop.time())
             )
         except TimeoutError:
+            # The judge-free part (parsing, guards, outcome) settles every sample whose reward needs no judge
+            # (a wrong verdict or none: 0); only the others are waiting on the judge.
+            judge_free = await self._judge_free(completions, samples)
+            waiting = [self._needs_judge(r) for r in judge_free]
+            if not any(waiting):
+                return response_body(judge_free)
             urls = ", ".join(self.judge_urls()) or "(no judge)"
             if self._judge_answers() == answers_before:
                 self.judge_timeouts += 1
                 message = (
                     f"the judge at {urls} answered nothing within the {self.deadline:g} s deadline "
-                    f"({len(samples)} samples not scored); is it up and reachable from this host?"
+                    f"({sum(waiting)} samples not scored); is it up and reachable from this host?"
                 )
                 logger.error("%s", message)
                 raise RequestError(504, message) from None
-            fallback = await self._fallback_results(completions, samples)
-            return self._answer(
-                fallback, [True] * len(samples), f"no answer within the {self.deadline:g} s deadline"
-            )
+            reason = f"no answer within the {self.deadline:g} s deadline"
+            results = [
+                self._fall_back(replace(r, status=MATCH_FAILED, reason=reason)) if w else r
+                for r, w in zip(judge_free, waiting, strict=True)
+            ]
+            return self._answer(results, waiting, reason)
         failed = [r.status in JUDGE_FAILED for r in results]
         if any(failed):
-            fallback = await self._fallback_results(
-                [c for c, f in zip(completions, failed, strict=True) if f],
-                [s for s, f in zip(samples, failed, strict=True) if f],
-            )
             reasons = {r.reason or r.status for r, f in zip(results, failed, strict=True) if f}
-            it = iter(fallback)
-            results = [next(it) if f else r for r, f in zip(results, failed, strict=True)]
+            results = [self._fall_back(r) if f else r for r, f in zip(results, failed, strict=True)]
             return self._answer(results, failed, "; ".join(sorted(reasons)))
         return response_body(results)
 
-    async def _fallback_results(
-        self, completions: list[str], samples: list[RewardSample]
-    ) -> list[RewardResult]:
-        """The judge-free results the fallback gives: the outcome (parsing and guards only), reward per the mode."""
+    async def _judge_free(self, completions: list[str], samples: list[RewardSample]) -> list[RewardResult]:
+        """Each sample's result as far as it goes without the judge: parsing, guards and the outcome, scored as the
+        served kind scores a sample whose outcome is wrong (0) and 0 for now where the judge would decide."""
         assert self._fallback is not None
         outcomes = await self._fallback.score_batch(completions, samples)
-        return [
-            replace(r, score=r.outcome if self.on_judge_failure == "outcome" else 0.0, kind=self.spec.kind)  # type: ignore[arg-type]
-            for r in outcomes
-        ]
+        if self.spec.kind == "outcome":
+            return outcomes
+        return [replace(r, score=0.0, kind=self.spec.kind) for r in outcomes]  # type: ignore[arg-type]
+
+    def _needs_judge(self, result: RewardResult) -> bool:
+        """Whether the reward of this judge-free result still waits on the judge (hybrid: AP, ralign: the MetaRM;
+        only for a right verdict, the gate)."""
+        return self.spec.kind != "outcome" and result.status == OK and result.outcome == 1.0
+
+    def _fall_back(self, result: RewardResult) -> RewardResult:
+        """A sample the judge failed: the chosen fallback reward; its status keeps the failure (valid 0)."""
+        return replace(result, score=result.outcome if self.on_judge_failure == "outcome" else 0.0)
 
     def _answer(self, results: list[RewardResult], failed: list[bool], reason: str) -> dict[str, Any]:
         n = sum(failed)

@@ -207,11 +207,12 @@ def serve_reward(
         soft_wrap=True,
     )
     try:
-        server.serve_forever()
+        server.serve_forever()  # until SIGINT or SIGTERM
     except KeyboardInterrupt:
-        err_console.print("stopped")
+        pass
     except (ValueError, OSError) as exc:
         raise fail(str(exc), 2) from None
+    err_console.print("stopped")
 
 
 def _raise_open_file_limit(connections: int) -> None:

@@ -42,6 +42,7 @@ import gc
 import hmac
 import json
 import logging
+import signal
 import socket
 import threading
 import time
@@ -241,8 +242,8 @@ class RewardServer:
         return self
 
     def serve_forever(self, *, freeze_startup_objects: bool = True) -> None:
-        """Serve in this thread until :meth:`stop` (from another thread) or KeyboardInterrupt; what ``rationalerm
-        serve-reward`` runs, a process of its own.
+        """Serve in this thread until :meth:`stop` (from another thread), SIGINT or SIGTERM (in the main thread);
+        what ``rationalerm serve-reward`` runs, a process of its own.
 
         With ``freeze_startup_objects``, once the scorer is open (the matcher loaded) everything made so far is
         moved out of the garbage collector's reach (``gc.freeze()``, as vLLM's servers do after start-up): the
@@ -251,8 +252,21 @@ class RewardServer:
         objects). Frozen objects are never collected, so leave it off
         when serving from a process whose objects of the moment may become garbage later."""
         loop = aio.new_event_loop()
+        self._stopping = asyncio.Event()
+        if threading.current_thread() is threading.main_thread():
+            # SIGINT and SIGTERM stop the server between two callbacks (closing connections and the scorer), not
+            # as an exception in whatever request handler runs at that moment.
+            for number in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+                    loop.add_signal_handler(number, self._stopping.set)
+        serving = loop.create_task(self._serve(freeze_startup_objects=freeze_startup_objects))
         try:
-            loop.run_until_complete(self._serve(freeze_startup_objects=freeze_startup_objects))
+            loop.run_until_complete(serving)
+        except KeyboardInterrupt:  # close the connections and the scorer, then stop
+            if self._stopping is not None:
+                self._stopping.set()
+                loop.run_until_complete(serving)
+            raise
         finally:
             loop.close()
         if self._error is not None:
@@ -293,7 +307,8 @@ class RewardServer:
 
     async def _open(self) -> None:
         loop = self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
+        if self._stopping is None:
+            self._stopping = asyncio.Event()
         self._queue = asyncio.Queue()
         self._room = asyncio.Condition()
         self._scorer = self._given_scorer or await self._stack.enter_async_context(open_scorer(self.spec))

@@ -349,24 +349,44 @@ def ray_cluster() -> Iterator[None]:
         ray.shutdown()
 
 
+@pytest.mark.parametrize(
+    ("manager", "name", "matcher"),
+    [("naive", "compute_score_async", "llm"), ("rate_limited", "compute_score", "local")],
+)
 def test_reward_loop_manager_on_ray(
-    ray_cluster: None, rows: list[dict], tokenizer_dir: str, judge: JudgeServer
+    manager: str,
+    name: str,
+    matcher: str,
+    ray_cluster: None,
+    rows: list[dict],
+    tokenizer_dir: str,
+    judge: JudgeServer,
 ) -> None:
     """verl's RewardLoopManager: reward workers as Ray actors (2 here), the batch split between them, the
     scores placed on each response's last token and the parts returned as reward_extra_info."""
+    import ray
+
     config = examples_config(
         *reward_overrides(
-            tokenizer_dir, manager="naive", name="compute_score_async", matcher="llm", judge=judge
+            tokenizer_dir,
+            manager=manager,
+            name=name,
+            matcher=matcher,
+            judge=judge if matcher == "llm" else None,
         ),
         "reward.num_workers=2",
     )
     data, keys = trajectories(rows, tokenizer_dir)
-    manager = RewardLoopManager(config)
-    out = manager.compute_rm_score(data)
+    loop_manager = RewardLoopManager(config)
+    try:
+        out = loop_manager.compute_rm_score(data)
+    finally:
+        for worker in loop_manager.reward_loop_workers:  # named actors: the next test makes its own
+            ray.kill(worker)
     scores = out.batch["rm_scores"].sum(dim=-1).tolist()
     assert out.batch["rm_scores"].shape == data.batch["responses"].shape
     assert_ordered(scores_by_kind(scores, keys))
     extra = out.meta_info["reward_extra_keys"]
     assert {"score", "outcome", "ap", "judge_failed", "valid"} <= set(extra)
     assert out.non_tensor_batch["judge_failed"].tolist() == [0.0] * len(keys)
-    assert judge.count == 2 * len(rows)
+    assert judge.count == (2 * len(rows) if matcher == "llm" else 0)

@@ -255,3 +255,37 @@ def test_micro_batcher_gathers_concurrent_calls_into_batches() -> None:
     with pytest.raises(RuntimeError, match="encoder failed"):
         asyncio.run(batcher.match([MatchRequest("boom", ["a"], ["b"])]))
     assert asyncio.run(batcher.match(requests[:1]))[0].pairs[0].model == 1  # the thread goes on
+
+
+def test_verl_concurrent_calls_of_one_worker_share_one_scorer(
+    verl_rows: list[dict], judge_server: JudgeServer
+) -> None:
+    """verl's reward worker calls the reward once per trajectory, all at once: one scorer is opened for them (the
+    judge is asked once what it serves), its connection pool serves them all, and they are answered concurrently."""
+    judge_server.script = metajudge_script(gullible=False)
+    judge_server.models = ["served-judge"]
+    judge_server.latency = 0.05
+    router = judge_server.url.removeprefix("http://").removesuffix("/v1")
+    rollouts = [(row, f"{honest(row)}\n(rollout {k})") for row in verl_rows for k in range(8)]
+
+    async def worker() -> list[dict]:
+        return list(
+            await asyncio.gather(
+                *(
+                    compute_score_async(
+                        row["data_source"],
+                        text,
+                        row["reward_model"]["ground_truth"],
+                        row["extra_info"],
+                        reward_router_address=router,
+                    )
+                    for row, text in rollouts
+                )
+            )
+        )
+
+    results = asyncio.run(worker())
+    assert all(r["score"] > 0 and r["judge_failed"] == 0.0 for r in results)
+    assert judge_server.get_count == 1  # one scorer: GET /models once, not once per call
+    assert {r.body["model"] for r in judge_server.requests} == {"served-judge"}
+    assert judge_server.max_in_flight > 8  # answered concurrently, not one call after the other

@@ -9,7 +9,7 @@ TORCH := torch==2.13.0
 CONSTRAINTS := constraints.txt
 LATEST := .venv-latest
 
-.PHONY: demo test test-all test-latest bench lint clean chromium constraints
+.PHONY: demo test test-all test-latest test-trainers bench lint clean chromium constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,14 @@ test-latest: chromium
 	  grep -iE '^(aiohttp|pydantic|numpy|scipy|typer|rich|orjson|uvloop|matplotlib|datasets|transformers|trl|sentence-transformers|onnxruntime|pytest)==' | tr '\n' ' '; echo
 	$(LATEST)/bin/python -m pytest -m "not slow" -q -p no:cacheprovider
 
+# The rewards inside the real trainers: TRL's GRPOTrainer (main venv), OpenRLHF's reward client against serve-reward
+# (its wheel beside the venv: OpenRLHF itself needs CUDA builds), verl 0.9.1 on Ray in .venv-verl (it pins
+# transformers < 5.11, which the train extra cannot share).
+test-trainers: $(VENV)/.test
+	PYTHON=$(BIN)/python scripts/trainers/trl.sh
+	PYTHON=$(BIN)/python scripts/trainers/openrlhf.sh
+	PYTHON=$(PYTHON) scripts/trainers/verl.sh
+
 # Rewrite constraints.txt from a fresh venv with the newest versions (then run make test on it, and commit both).
 constraints:
 	rm -rf .venv-constraints
@@ -82,4 +90,4 @@ lint: $(VENV)/.dev
 	$(BIN)/python -m ruff format --check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) $(LATEST) runs .pytest_cache
+	rm -rf $(VENV) $(LATEST) .venv-verl build runs .pytest_cache

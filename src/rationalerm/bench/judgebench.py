@@ -11,7 +11,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from ..io import InputError, RowProblem, iter_jsonl
 from ..records import Direction, RecordError
@@ -25,9 +25,6 @@ from .rules import (
     require_str,
     row_problem,
 )
-
-HUB_DATASET = "ScalerLab/JudgeBench"
-HubSplit = Literal["gpt", "claude"]
 
 KNOWLEDGE, REASONING, MATH, CODING = "Knowledge", "Reasoning", "Math", "Coding"
 CATEGORIES = (KNOWLEDGE, REASONING, MATH, CODING)
@@ -126,24 +123,6 @@ def load_judgebench_pairs(
             pairs.append(pair_from_row(row))
         except RecordError as exc:
             report(row_problem(str(path), line, exc))
-    return pairs
-
-
-def load_judgebench_hub(split: HubSplit) -> list[JudgeBenchPair]:
-    """The pairs from the Hugging Face hub (``gpt``: 350 GPT-4o pairs, ``claude``: 270 Claude pairs).
-
-    Needs the optional ``datasets`` package (``pip install rationalerm[hub]``) and network access.
-    """
-    if split not in ("gpt", "claude"):
-        raise ValueError(f"JudgeBench split must be 'gpt' or 'claude', not {split!r}")
-    from datasets import load_dataset  # optional dependency, imported only on this path
-
-    pairs: list[JudgeBenchPair] = []
-    for index, row in enumerate(load_dataset(HUB_DATASET, split=split), start=1):
-        try:
-            pairs.append(pair_from_row(row))
-        except RecordError as exc:
-            raise InputError(row_problem(f"{HUB_DATASET}[{split}]", 0, exc, element=index)) from None
     return pairs
 
 

@@ -27,8 +27,6 @@ from ..io import InputError, RowProblem, iter_jsonl
 from ..records import Direction, RecordError
 from .rules import flip, is_consistent, percent, require_file, require_str, row_problem, verdict_points
 
-HUB_DATASET = "THU-KEG/RM-Bench"
-
 STYLES = ("concise", "detailed_plain", "detailed_markdown")
 N_STYLES = len(STYLES)
 DOMAINS = ("chat", "code", "math", "safety")
@@ -216,22 +214,6 @@ def load_rmbench_dir(
     if not found:
         raise InputError(RowProblem(str(base), 0, None, f"none of {', '.join(DATA_FILES)} is here"))
     return [item for path in found for item in load_rmbench_file(path, on_problem=on_problem)]
-
-
-def load_rmbench_hub(split: str = "train") -> list[RMBenchItem]:
-    """All RM-Bench prompts from the Hugging Face hub (one split whose rows carry a ``domain`` column).
-
-    Needs the optional ``datasets`` package (``pip install rationalerm[hub]``) and network access.
-    """
-    from datasets import load_dataset  # optional dependency, imported only on this path
-
-    items: list[RMBenchItem] = []
-    for index, row in enumerate(load_dataset(HUB_DATASET, split=split), start=1):
-        try:
-            items.append(item_from_row(row))
-        except RecordError as exc:
-            raise InputError(row_problem(f"{HUB_DATASET}[{split}]", 0, exc, element=index)) from None
-    return items
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -143,7 +143,12 @@ def test_bad_rows_are_reported_and_the_rest_still_run(judge_server, tmp_path):
     missing = make_row(3)
     del missing[f"{MODEL}-checklist"]
     source = write_rows(tmp_path / "in.jsonl", [*rows, missing])
-    summary = run_judge(judge_server, source, tmp_path / "out.jsonl")
+    # two rows with one id stop the run before anything is sent, naming both lines (issue 19) ...
+    with pytest.raises(InputError, match=r"in\.jsonl:5: field 'id': duplicate id 's0': lines 1 and 5"):
+        run_judge(judge_server, source, tmp_path / "out.jsonl")
+    assert judge_server.count == 0 and not (tmp_path / "out.jsonl").exists()
+    # ... unless the user says which to keep
+    summary = run_judge(judge_server, source, tmp_path / "out.jsonl", dedupe="first")
     problems = [str(p) for p in summary.problems]
     assert any(p.startswith(f"{source}:2: ") and "not valid JSON" in p for p in problems)
     assert any(p.startswith(f"{source}:3: field 'human-checklist'") for p in problems)
@@ -153,7 +158,7 @@ def test_bad_rows_are_reported_and_the_rest_still_run(judge_server, tmp_path):
         summary.ok == 2 and summary.error == 1 and summary.reasons == Counter({"missing_model_checklist": 1})
     )
     with pytest.raises(InputError, match=r"in\.jsonl:2"):
-        run_judge(judge_server, source, tmp_path / "strict.jsonl", strict=True)
+        run_judge(judge_server, source, tmp_path / "strict.jsonl", strict=True, dedupe="first")
 
 
 def test_structured_mode_writes_the_canonical_text(judge_server, tmp_path):

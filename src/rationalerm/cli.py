@@ -40,10 +40,16 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts print as written: "[llm]" or "rationalerm[hub]" in a help text is text, not rich markup that
+    # would be swallowed (typer's plain formatter; rich still prints everything the commands print).
+    rich_markup_mode=None,
 )
 # Piped output gets a wide fixed width instead of rich's 80 columns, so tables are not cut in logs and files.
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+# Neither console reads markup or emoji codes in what it prints: ids, labels, paths, model names, install hints
+# ("pip install 'rationalerm[hub]'") and server replies print exactly as given. Styles are set with rich.text.Text
+# or ``style=``, never with "[...]" tags inside a string.
+console = Console(width=None if sys.stdout.isatty() else 140, markup=False, emoji=False)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140, markup=False, emoji=False)
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -65,20 +71,81 @@ def _root(
     """Rationale consistency (MetaJudge) for reward models and LLM judges."""
 
 
-class ProblemPrinter:
-    """Prints the first bad rows as they are found and a count of the rest at the end."""
+# Input options several commands share (see rationalerm.io: the one input policy).
+EncodingErrorsOpt = Annotated[
+    str,
+    typer.Option(
+        "--encoding-errors",
+        help="A line that is not valid UTF-8: strict (an error naming the line) or replace (read with U+FFFD in "
+        "place of the bad bytes, and reported).",
+    ),
+]
+DedupeOpt = Annotated[
+    str,
+    typer.Option(
+        "--dedupe",
+        help="Rows sharing an id: error (name both lines and stop), first or last (use that row, report the others).",
+    ),
+]
 
-    def __init__(self) -> None:
+
+def check_input_options(encoding_errors: str = "strict", dedupe: str = "error") -> None:
+    """Exit 2 for a value of --encoding-errors or --dedupe that does not exist."""
+    from .io import DEDUPE_MODES, ENCODING_ERRORS
+
+    if encoding_errors not in ENCODING_ERRORS:
+        raise fail(f"--encoding-errors must be strict or replace, not {encoding_errors!r}", 2)
+    if dedupe not in DEDUPE_MODES:
+        raise fail(f"--dedupe must be error, first or last, not {dedupe!r}", 2)
+
+
+class ProblemPrinter:
+    """Prints the first bad rows (and notes: rows read with replaced bytes, duplicates left out, rows kept but left
+    out of a figure) as they are found and a count of the rest at the end. Use it as a context manager to have the
+    rows :mod:`rationalerm.io` reads with ``--encoding-errors replace`` reported through it."""
+
+    def __init__(self, encoding_errors: str | None = None) -> None:
         self.count = 0
+        self.notes = 0
+        self._encoding_errors = encoding_errors
+        self._policy: Any = None
 
     def __call__(self, problem: RowProblem) -> None:
-        self.count += 1
-        if self.count <= MAX_PROBLEMS_SHOWN:
-            err_console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False, soft_wrap=True)
+        if problem.is_note:
+            self.notes += 1
+        else:
+            self.count += 1
+        if self.count + self.notes <= MAX_PROBLEMS_SHOWN:
+            err_console.print(
+                Text.assemble((problem.action, "yellow"), " ", str(problem)), highlight=False, soft_wrap=True
+            )
+
+    def __enter__(self) -> ProblemPrinter:
+        from .io import encoding_policy
+
+        self._policy = encoding_policy(self._encoding_errors, on_replaced=self)
+        self._policy.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._policy.__exit__(*exc)
 
     def finish(self) -> None:
-        if self.count > MAX_PROBLEMS_SHOWN:
-            err_console.print(f"[yellow]... and {self.count - MAX_PROBLEMS_SHOWN} more bad rows[/yellow]")
+        hidden = self.count + self.notes - MAX_PROBLEMS_SHOWN
+        if hidden > 0:
+            warn(f"... and {hidden} more reported rows ({self.count} bad rows, {self.notes} notes in all)")
+
+
+def warn(message: str, *, label: str | None = None, err: bool = True) -> None:
+    """A yellow message on stderr (stdout with ``err=False``; ``label`` alone in yellow when given), printed as
+    plain text."""
+    text = Text.assemble((label, "yellow"), " ", message) if label else Text(message, style="yellow")
+    (err_console if err else console).print(text, highlight=False, soft_wrap=True)
+
+
+def say(message: str) -> None:
+    """A message on stdout, printed as plain text (paths and names as given, never wrapped mid-path)."""
+    console.print(message, highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -148,13 +215,13 @@ def analyze(
         from .io import write_json
 
         write_json(json_path, rows)
-        console.print(f"wrote {json_path}")
+        say(f"wrote {json_path}")
     if csv_path:
         from .io import write_csv
         from .report import ANALYZE_CSV_COLUMNS
 
         write_csv(csv_path, rows, ANALYZE_CSV_COLUMNS)
-        console.print(f"wrote {csv_path}")
+        say(f"wrote {csv_path}")
 
 
 def main() -> None:

@@ -1,7 +1,14 @@
-"""Reading and writing: JSONL in and out, atomic summaries, append-only resumable outputs.
+"""Reading and writing: JSONL in and out, atomic summaries, append-only resumable outputs, and the input policy
+every command shares.
 
 Bad input never loses good input: readers yield a :class:`RowProblem` (file, line, field, message) for a bad row and
 go on with the next one; the caller decides whether to stop (``--strict``) or count it.
+
+What cannot be read as rows at all is an :class:`InputError` naming what was found and what is expected: a line that
+is not valid UTF-8 (unless :func:`encoding_policy` says ``replace``: the line is read with U+FFFD in place of the bad
+bytes and reported), a JSON array where JSON Lines are expected, an input with no row. Two rows with the same id in
+an input whose outputs are keyed by id (``judge``, ``generate``, the judge-side runners) are an error naming both
+lines unless the user chose which to keep (:class:`Dedupe`, ``--dedupe first|last``).
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ import json
 import os
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +38,14 @@ class RowProblem:
     line: int
     field: str | None
     message: str
+    # What became of the row: "skipped" (a bad row), or for a row that is not an error but is reported, what was
+    # done ("replaced": bad bytes read as U+FFFD; "left out": a duplicate the user chose to drop; "kept": used, but
+    # left out of a figure). Only "skipped" rows stop a --strict run.
+    action: str = "skipped"
+
+    @property
+    def is_note(self) -> bool:
+        return self.action != "skipped"
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -61,14 +77,77 @@ def collect_jsonl_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return found
 
 
+ENCODING_ERRORS = ("strict", "replace")
+_ENCODING: ContextVar[tuple[str, Callable[[RowProblem], None] | None]] = ContextVar(
+    "rationalerm_encoding_errors", default=("strict", None)
+)
+
+
+@contextlib.contextmanager
+def encoding_policy(
+    errors: str | None = None, on_replaced: Callable[[RowProblem], None] | bool | None = True
+) -> Iterator[None]:
+    """Within the block, :func:`iter_jsonl` treats a line that is not valid UTF-8 as ``errors`` says: ``strict``
+    (the default outside any block: an :class:`InputError` naming the line) or ``replace`` (read with U+FFFD in
+    place of the bad bytes, and reported to ``on_replaced`` as a RowProblem with action "replaced"). ``errors``
+    None keeps the current mode; ``on_replaced`` True keeps the current callback, None silences it."""
+    mode, callback = _ENCODING.get()
+    mode = errors or mode
+    if mode not in ENCODING_ERRORS:
+        raise ValueError(f"encoding errors must be strict or replace, not {mode!r}")
+    token = _ENCODING.set((mode, callback if on_replaced is True else on_replaced))  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        _ENCODING.reset(token)
+
+
+def _check_utf8(line: bytes, name: str, number: int) -> None:
+    try:
+        line.decode("utf-8")
+        return
+    except UnicodeDecodeError as exc:
+        where = f"not valid UTF-8 (byte 0x{line[exc.start]:02x} at byte {exc.start + 1} of the line)"
+    mode, callback = _ENCODING.get()
+    if mode == "strict":
+        raise InputError(
+            RowProblem(
+                name,
+                number,
+                None,
+                f"{where}; expected UTF-8 text: fix the file's encoding, or pass --encoding-errors replace to "
+                "read such lines with U+FFFD in place of the bad bytes",
+            )
+        )
+    if callback is not None:
+        callback(
+            RowProblem(name, number, None, f"{where}; read with U+FFFD in place of the bad bytes", "replaced")
+        )
+
+
+def _not_jsonl(name: str, number: int) -> InputError:
+    return InputError(
+        RowProblem(
+            name,
+            number,
+            None,
+            "found a JSON array where JSON Lines are expected (one JSON object a line); save the array in a .json "
+            "file, which is read as an array, or write one object a line",
+        )
+    )
+
+
 def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:
     """``(line number, row)`` for each non-blank line; a line that is not a JSON object yields a RowProblem.
 
-    Lines are split, numbered and decoded as a UTF-8 text-mode reader (universal newlines, ``errors="replace"``)
-    would, but read as bytes: valid UTF-8 goes to the JSON parser without being decoded and encoded again.
-    A ``.gz`` file (HelpSteer3 publishes ``*.jsonl.gz``) is decompressed as it is read.
+    Lines are split, numbered and decoded as a UTF-8 text-mode reader (universal newlines) would, but read as
+    bytes: valid UTF-8 goes to the JSON parser without being decoded and encoded again. A line that is not valid
+    UTF-8 is an :class:`InputError` unless :func:`encoding_policy` says ``replace``; a file whose first line opens
+    a JSON array is an :class:`InputError` (a JSON array given as JSONL). A ``.gz`` file (HelpSteer3 publishes
+    ``*.jsonl.gz``) is decompressed as it is read.
     """
     name = str(path)
+    first = True
     with open_binary(path) as handle:
         lines = _text_mode_lines(handle)
         if isinstance(handle, gzip.GzipFile):
@@ -76,6 +155,12 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, An
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
+            if not line.isascii():
+                _check_utf8(line, name, number)
+            if first:
+                first = False
+                if line.lstrip(b" \t\xef\xbb\xbf").startswith(b"["):
+                    raise _not_jsonl(name, number)
             try:
                 row = jsonfast.loads_utf8(line)
             except json.JSONDecodeError as exc:
@@ -327,3 +412,80 @@ def __getattr__(name: str) -> Any:
 
         return getattr(datasets, name)
     raise AttributeError(f"module 'rationalerm.io' has no attribute {name!r}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Duplicate ids in an input whose outputs are keyed by id
+
+DEDUPE_MODES = ("error", "first", "last")
+
+
+class Dedupe:
+    """What to do with rows sharing an id: ``error`` (an :class:`InputError` naming both lines), ``first`` or
+    ``last`` (that row is used, the others are reported with action "left out").
+
+    :meth:`scan` reads every ``(line, key)`` of the input first (keys only), so a duplicate stops the run before
+    any row is processed and ``last`` knows which line wins; :meth:`check` then says, row by row, whether to use
+    it. Without a scan, :meth:`check` still raises at the second occurrence (``error``) or keeps the first.
+    """
+
+    def __init__(self, source: str, mode: str = "error", field: str = "id"):
+        if mode not in DEDUPE_MODES:
+            raise ValueError(f"--dedupe must be one of {', '.join(DEDUPE_MODES)}, not {mode!r}")
+        self.source, self.mode, self.field = source, mode, field
+        self.chosen: dict[str, int] | None = None
+        self._first: dict[str, int] = {}
+        self.left_out = 0
+
+    def _duplicate(self, key: str, first: int, line: int) -> RowProblem:
+        return RowProblem(
+            self.source,
+            line,
+            self.field,
+            f"duplicate id {key!r}: lines {first} and {line} hold the same id, and outputs are keyed by it; make the "
+            "ids unique, or pass --dedupe first or --dedupe last to keep one of the rows",
+        )
+
+    def scan(self, keys: Iterable[tuple[int, str]]) -> int:
+        """Read every key once; raise at the first duplicate in ``error`` mode. Returns the number of keys read."""
+        chosen: dict[str, int] = {}
+        count = 0
+        for line, key in keys:
+            count += 1
+            if key in chosen:
+                if self.mode == "error":
+                    raise InputError(self._duplicate(key, chosen[key], line))
+                if self.mode == "first":
+                    continue
+            chosen[key] = line
+        self.chosen = chosen
+        return count
+
+    def check(self, key: str, line: int) -> RowProblem | None:
+        """None to use the row at ``line``; a RowProblem (action "left out") when another row with its id is used.
+        Raises :class:`InputError` for a duplicate in ``error`` mode."""
+        first = self._first.setdefault(key, line)
+        if self.chosen is not None:
+            keep = self.chosen.get(key, line)
+        elif first != line and self.mode == "error":
+            raise InputError(self._duplicate(key, first, line))
+        else:
+            keep = first
+        if keep == line:
+            return None
+        self.left_out += 1
+        return RowProblem(
+            self.source,
+            line,
+            self.field,
+            f"duplicate id {key!r}: line {keep} is used (--dedupe {self.mode})",
+            "left out",
+        )
+
+
+def no_rows(source: str, found: int = 0) -> InputError:
+    """The error for an input that holds no row to process."""
+    what = f"{found} lines, none a usable row" if found else "no row (an empty file?)"
+    return InputError(
+        RowProblem(source, 0, None, f"found {what}; expected JSON Lines, one JSON object a line")
+    )

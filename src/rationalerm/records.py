@@ -231,6 +231,20 @@ def stable_id(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
+def sample_id_of(row: Mapping[str, Any]) -> str:
+    """A row's sample id: ``id``, ``sample_id`` or ``pair_id``, else its content hash (:func:`stable_id`)."""
+    sample_id = row.get("id", row.get("sample_id", row.get("pair_id")))
+    return str(sample_id) if sample_id is not None else stable_id(row)
+
+
+def invalid_label(row: Mapping[str, Any]) -> Any:
+    """The row's ``label`` when it is there but says no direction (``"x"``, ``3``, NaN, ``true``); else None."""
+    value = row.get("label")
+    if value is None or parse_direction(value) is not None:
+        return None
+    return value
+
+
 def human_label_of(row: Mapping[str, Any]) -> Direction | None:
     """``label`` (1, 2, 0) when present, else the sign of HelpSteer3's ``overall_preference``."""
     if "label" in row and row["label"] is not None:
@@ -279,10 +293,9 @@ def sample_from_row(
             raw_label=raw_label,
             generated_text=text if isinstance(text, str) else None,
         )
-    sample_id = row.get("id", row.get("sample_id", row.get("pair_id")))
     domain = row.get("domain")
     return PreferenceSample(
-        id=str(sample_id) if sample_id is not None else stable_id(row),
+        id=sample_id_of(row),
         domain=str(domain) if domain is not None else None,
         context=list(context),
         response1=str(row.get("response1", row.get("response_A", "")) or ""),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ..cli import app, console, fail
+from ..cli import app, console, fail, warn
 
 if TYPE_CHECKING:
     from ..workflows.agree import AgreementReport
@@ -51,7 +51,7 @@ def print_agreement(result: AgreementReport) -> None:
         )
     console.print(stats)
     for note in result.notes:
-        console.print(f"[yellow]note[/yellow] {note}", highlight=False)
+        warn(note, label="note", err=False)
     if result.only_a or result.only_b:
         console.print(
             f"only in A: {', '.join(result.only_a) or '-'}; only in B: {', '.join(result.only_b) or '-'}",

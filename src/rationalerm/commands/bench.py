@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from ..cli import app, console, fail
+from ..cli import app, console, fail, warn
 from .generate import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -63,7 +64,9 @@ def print_judgebench(result: JudgeBenchResult, title: str) -> None:
     table.add_column("pairs", justify="right")
     for name in CATEGORIES:
         table.add_row(name, _pct(result.categories[name]), str(result.category_counts[name]))
-    table.add_row("[bold]Overall[/bold]", f"[bold]{_pct(result.overall)}[/bold]", str(result.n_pairs))
+    table.add_row(
+        Text("Overall", style="bold"), Text(_pct(result.overall), style="bold"), str(result.n_pairs)
+    )
     console.print(table)
     console.print(
         f"position consistency {_pct(result.position_consistency)}% "
@@ -88,19 +91,20 @@ def print_rmbench(result: RMBenchResult, title: str) -> None:
         )
     n_prompts = sum(score.n_prompts for score in result.domains.values())
     table.add_row(
-        "[bold]Overall[/bold]",
+        Text("Overall", style="bold"),
         _pct(result.easy),
         _pct(result.normal),
         _pct(result.hard),
-        f"[bold]{_pct(result.overall)}[/bold]",
+        Text(_pct(result.overall), style="bold"),
         str(n_prompts),
     )
     console.print(table)
     if result.missing_domains:
-        console.print(
-            f"[yellow]missing domains:[/yellow] {', '.join(result.missing_domains)} "
+        warn(
+            f"{', '.join(result.missing_domains)} "
             "(Overall is the mean of the domains present, not the full leaderboard figure)",
-            highlight=False,
+            label="missing domains:",
+            err=False,
         )
     if result.single_order_accuracy is None and result.position_consistency is None:
         console.print(f"failed scores: {result.n_failed}", highlight=False)

@@ -12,8 +12,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from ..cli import ProblemPrinter, app, console, err_console, fail
+from ..cli import (
+    DedupeOpt,
+    EncodingErrorsOpt,
+    ProblemPrinter,
+    app,
+    check_input_options,
+    console,
+    err_console,
+    fail,
+    say,
+    warn,
+)
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -67,6 +79,7 @@ def run_judge_side(
     no_cache: bool,
     target: Path,
     work: Callable[..., Awaitable[Any]],
+    encoding_errors: str = "strict",
 ) -> Any:
     """Open the pool, show a progress bar, run ``work(pool, printer=..., on_start=..., on_result=...)`` and turn
     input errors and interrupts into clean exits. Returns the run summary."""
@@ -78,7 +91,8 @@ def run_judge_side(
 
     if concurrency < 1:
         raise fail("--concurrency must be at least 1", 2)
-    printer = ProblemPrinter()
+    check_input_options(encoding_errors)
+    printer = ProblemPrinter(encoding_errors)
     progress = Progress(
         TextColumn(f"[bold]{label}[/bold]"),
         BarColumn(),
@@ -115,13 +129,14 @@ def run_judge_side(
                 return await work(pool, on_start=on_start, on_result=on_result, on_problem=printer)
 
     try:
-        summary = aio.run(run())
+        with printer:
+            summary = aio.run(run())
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     except InputError as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
-        err_console.print(f"interrupted; rerun the same command to resume from {target}")
+        err_console.print(f"interrupted; rerun the same command to resume from {target}", highlight=False)
         raise typer.Exit(130) from None
     printer.finish()
     return summary
@@ -144,19 +159,17 @@ def print_run_summary(summary: Any, title: str) -> None:
     for reason, count in summary.reasons.most_common():
         table.add_row(f"  {reason}", str(count))
     for tag, count in sorted(summary.tags.items()):
-        table.add_row(f"[dim]{tag}[/dim]", str(count))
+        table.add_row(Text(tag, style="dim"), str(count))
     table.add_row("prompt tokens", f"{summary.usage.prompt_tokens:,}")
     table.add_row("completion tokens", f"{summary.usage.completion_tokens:,}")
     table.add_row("cache hits", str(summary.cached))
     table.add_row("wall time", f"{summary.wall_s:.1f} s")
     console.print(table)
-    console.print(f"wrote {summary.output}", highlight=False, soft_wrap=True)
-    if summary.ok + summary.already_ok == 0 and summary.total:
-        raise fail("no row succeeded")
+    say(f"wrote {summary.output}")
+    if summary.ok + summary.already_ok == 0:
+        raise fail("no row succeeded" if summary.total else "no usable row in the input")
     if summary.failed:
-        err_console.print(
-            f"[yellow]{summary.failed} rows failed; rerun the same command to retry them[/yellow]"
-        )
+        warn(f"{summary.failed} rows failed; rerun the same command to retry them")
 
 
 @app.command()
@@ -193,6 +206,8 @@ def generate(
     no_cache: NoCacheOpt = False,
     restart: RestartOpt = False,
     strict: StrictOpt = False,
+    dedupe: DedupeOpt = "error",
+    encoding_errors: EncodingErrorsOpt = "strict",
     split: Annotated[
         str | None,
         typer.Option(
@@ -209,6 +224,7 @@ def generate(
         raise fail(f"--style must be rationalerm or ralign, not {style!r}", 2)
     if max_reasons < 0:
         raise fail("--max-reasons must be 0 (no cap) or more", 2)
+    check_input_options(encoding_errors, dedupe)
     source = Path(input_path)
     beside_input = source.is_file()
     if not beside_input:
@@ -240,6 +256,7 @@ def generate(
             swap=swap,
             resume=not restart,
             strict=strict,
+            dedupe=dedupe,
             **callbacks,
         )
 
@@ -255,5 +272,6 @@ def generate(
         no_cache=no_cache,
         target=target,
         work=work,
+        encoding_errors=encoding_errors,
     )
     print_run_summary(summary, f"GenRM {model_name} ({judge_model}, {style} style)")

@@ -9,7 +9,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ..cli import ProblemPrinter, app, console, err_console, fail
+from ..cli import (
+    DedupeOpt,
+    EncodingErrorsOpt,
+    ProblemPrinter,
+    app,
+    check_input_options,
+    console,
+    err_console,
+    fail,
+    say,
+    warn,
+)
 
 if TYPE_CHECKING:
     import logging
@@ -86,6 +97,8 @@ def judge(
         bool, typer.Option("--restart", help="Discard an existing output instead of resuming.")
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad input row.")] = False,
+    dedupe: DedupeOpt = "error",
+    encoding_errors: EncodingErrorsOpt = "strict",
     log_file: Annotated[
         Path | None, typer.Option("--log-file", help="Write a debug log of retries and failures here.")
     ] = None,
@@ -117,13 +130,14 @@ def judge(
         raise fail("--max-model-items must be 0 (all) or more", 2)
     if max_item_chars < 0 or max_prompt_tokens < 0:
         raise fail("--max-item-chars and --max-prompt-tokens must be 0 (no cap) or more", 2)
+    check_input_options(encoding_errors, dedupe)
     if not input_path.is_file():
         raise fail(f"{input_path}: no such file", 2)
     target = output or default_output(input_path, model)
     cache_path = None if no_cache else (cache or default_cache_path())
     handler = _attach_log_file(log_file) if log_file else None
 
-    printer = ProblemPrinter()
+    printer = ProblemPrinter(encoding_errors)
     columns = (
         TextColumn("[bold]judging[/bold]"),
         BarColumn(),
@@ -195,17 +209,19 @@ def judge(
                     max_model_items=max_model_items or None,
                     resume=not restart,
                     strict=strict,
+                    dedupe=dedupe,
                     on_start=on_start,
                     on_result=on_result,
                     on_problem=printer,
                 )
 
     try:
-        summary = aio.run(run())
+        with printer:
+            summary = aio.run(run())
     except InputError as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
-        err_console.print(f"interrupted; rerun the same command to resume from {target}")
+        err_console.print(f"interrupted; rerun the same command to resume from {target}", highlight=False)
         raise typer.Exit(130) from None
     finally:
         if handler is not None:
@@ -237,13 +253,11 @@ def judge(
     table.add_row("completion tokens", f"{summary.usage.completion_tokens:,}")
     table.add_row("wall time", f"{summary.wall_s:.1f} s")
     console.print(table)
-    console.print(f"wrote {target}  (next: rationalerm analyze {target})", highlight=False, soft_wrap=True)
+    say(f"wrote {target}  (next: rationalerm analyze {target})")
     if summary.ok + summary.already_ok == 0:
         raise fail("no sample was judged successfully")
     if summary.failed:
-        err_console.print(
-            f"[yellow]{summary.failed} samples failed; rerun the same command to retry them[/yellow]"
-        )
+        warn(f"{summary.failed} samples failed; rerun the same command to retry them")
 
 
 def _attach_log_file(path: Path) -> logging.Handler:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import app, console, err_console, fail
+from ..cli import app, console, err_console, fail, warn
 
 
 @app.command()
@@ -58,5 +58,5 @@ def report(
     except InputError as exc:
         raise fail(str(exc)) from None
     for note in result.notes:
-        err_console.print(f"[yellow]note[/yellow] {note}", highlight=False, soft_wrap=True)
+        warn(note, label="note")
     console.print(f"wrote {result.html} and {len(result.images)} plot(s) beside it", highlight=False)

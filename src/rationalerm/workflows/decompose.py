@@ -223,7 +223,7 @@ async def decompose_rationales(
             on_start(count_rows(source), already)
 
     return await run_rows(
-        iter_rows(source),
+        lambda: iter_rows(source),
         target,
         source_name=str(source),
         task="decompose",

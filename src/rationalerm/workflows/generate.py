@@ -287,6 +287,7 @@ async def generate_judgments(
     swap: bool = False,
     resume: bool = True,
     strict: bool = False,
+    dedupe: str = "error",
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[RowOutcome], None] | None = None,
     on_problem: Callable[[RowProblem], None] | None = None,
@@ -294,7 +295,9 @@ async def generate_judgments(
     """Run the GenRM over every row of ``input_path`` (JSONL, JSON or parquet) into ``output_path``; resumable.
 
     Rows without a conversation or responses are reported (file, line, field) and written with status ``error``;
-    the run goes on (``strict``: the first one raises :class:`InputError`).
+    the run goes on (``strict``: the first one raises :class:`InputError`). An input with no row, a JSON array in
+    a JSONL file, invalid UTF-8 or two rows with one id (``dedupe``: ``error``, or ``first`` / ``last`` to keep
+    one) raise :class:`InputError` before any row is sent (see :func:`~.judge_side.run_rows`).
     """
     settings = settings or GenRMSettings()
     source, target = Path(input_path), Path(output_path)
@@ -311,7 +314,7 @@ async def generate_judgments(
             on_start(count_rows(source), already)
 
     return await run_rows(
-        iter_rows(source),
+        lambda: iter_rows(source),
         target,
         source_name=str(source),
         task=f"generate:{model_name}",
@@ -322,6 +325,7 @@ async def generate_judgments(
         check_row=pair_of,
         resume=resume,
         strict=strict,
+        dedupe=dedupe,
         on_start=start,
         on_result=on_result,
         on_problem=on_problem,

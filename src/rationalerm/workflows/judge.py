@@ -19,7 +19,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,14 @@ from typing import Any
 from .. import jsonfast
 from ..aio import iter_bounded
 from ..io import (
+    Dedupe,
     InputError,
     JsonlAppender,
     RowProblem,
     atomic_write_bytes,
+    encoding_policy,
     iter_jsonl,
+    no_rows,
     repair_torn_tail,
     write_jsonl,
 )
@@ -39,7 +42,7 @@ from ..llm import PoolStats, Usage
 from ..matchers import MatchRequest
 from ..matchers.llm import LLMMatcher, MatchVerdict
 from ..metrics import EVALUATION_CAP, considered_items
-from ..records import PreferenceSample, RecordError, model_keys, sample_from_row
+from ..records import PreferenceSample, RecordError, model_keys, sample_from_row, sample_id_of
 
 OK = "ok"
 PARSE_FAILED = "parse_failed"
@@ -419,6 +422,7 @@ async def judge_file(
     max_model_items: int | None = EVALUATION_CAP,
     resume: bool = True,
     strict: bool = False,
+    dedupe: str = "error",
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[JudgedSample], None] | None = None,
     on_problem: Callable[[RowProblem], None] | None = None,
@@ -426,8 +430,11 @@ async def judge_file(
     """Judge every row of ``input_path`` for ``model`` into ``output_path`` (resumable; see the module docstring).
 
     Bad rows are reported (file, line, field) through ``on_problem`` and the others still run; with ``strict``
-    the first one raises :class:`InputError`. ``on_start(total rows, already ok)`` is called once before judging,
-    ``on_result`` after each sample's record is written.
+    the first one raises :class:`InputError`. The input is read once before anything is sent or written: an input
+    with no row, a JSON array, invalid UTF-8 (see :func:`rationalerm.io.encoding_policy`) or two rows with one
+    sample id (unless ``dedupe`` is ``first`` or ``last``; see :class:`rationalerm.io.Dedupe`) raise
+    :class:`InputError` there. ``on_start(total rows, already ok)`` is called once before judging, ``on_result``
+    after each sample's record is written.
     """
     started = time.perf_counter()
     source = Path(input_path)
@@ -438,17 +445,29 @@ async def judge_file(
         raise InputError(RowProblem(str(target), 0, None, "the output must not be the input file"))
     provenance = provenance_of(matcher, max_model_items)
     summary = JudgeRunSummary(input=str(source), output=str(target), model=model, pool=matcher.pool.stats)
+    duplicates = Dedupe(str(source), dedupe)
+    read = [0]
+
+    def keys() -> Iterator[tuple[int, str]]:
+        for line, row in iter_jsonl(source):
+            read[0] += 1
+            if isinstance(row, dict):
+                yield line, sample_id_of(row)
+
+    with encoding_policy(on_replaced=None):  # replaced bytes are reported once, by the pass that judges
+        duplicates.scan(keys())
+    if not read[0]:
+        raise no_rows(str(source))
     done_ids = _prepare_output(target, model, provenance, resume)
 
     def report(problem: RowProblem) -> None:
-        if strict:
+        if strict and not problem.is_note:
             raise InputError(problem)
         summary.problems.append(problem)
         if on_problem is not None:
             on_problem(problem)
 
     order: list[str] = []
-    first_line: dict[str, int] = {}
 
     def samples() -> Iterable[PreferenceSample]:
         name = str(source)
@@ -461,18 +480,10 @@ async def judge_file(
             except RecordError as exc:
                 report(RowProblem(name, line, exc.field, exc.message))
                 continue
-            if sample.id in first_line:
-                report(
-                    RowProblem(
-                        name,
-                        line,
-                        "id",
-                        f"duplicate sample id {sample.id!r} (first on line "
-                        f"{first_line[sample.id]}); judged once",
-                    )
-                )
+            left_out = duplicates.check(sample.id, line)
+            if left_out is not None:
+                report(left_out)
                 continue
-            first_line[sample.id] = line
             order.append(sample.id)
             summary.total += 1
             if sample.id in done_ids:

@@ -9,6 +9,8 @@
 * a resumable, append-only, row-in/row-out runner: each output row is the input row with fields added, written as
   one flushed line as soon as it is done; a resumed run keeps the rows that ended ``ok``, retries the others and
   refuses to mix runs made with different settings; a finished run rewrites the file atomically in input order.
+  The input is read once first (keys only): an input with no row, or two rows with one key (unless the user chose
+  ``--dedupe first|last``), is an error before any row is processed or written.
 """
 
 from __future__ import annotations
@@ -26,7 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from .. import aio
-from ..io import InputError, JsonlAppender, RowProblem, iter_jsonl, repair_torn_tail, write_jsonl
+from ..io import (
+    Dedupe,
+    InputError,
+    JsonlAppender,
+    RowProblem,
+    encoding_policy,
+    iter_jsonl,
+    no_rows,
+    repair_torn_tail,
+    write_jsonl,
+)
 from ..llm import Completion, JudgePool, PoolStats, Usage, default_cache_path
 from ..prompts import Prompt
 from ..prompts.render import fill_template
@@ -460,8 +472,11 @@ def bad_row_outcome(
     return RowOutcome(out, ERROR, BAD_ROW)
 
 
+RowSource = Iterator[tuple[int, dict[str, Any] | RowProblem]]
+
+
 async def run_rows(
-    rows: Iterator[tuple[int, dict[str, Any] | RowProblem]],
+    rows: RowSource | Callable[[], RowSource],
     output_path: str | os.PathLike[str],
     *,
     source_name: str,
@@ -473,50 +488,68 @@ async def run_rows(
     check_row: Callable[[dict[str, Any]], object] | None = None,
     resume: bool = True,
     strict: bool = False,
+    dedupe: str = "error",
     total_hint: int | None = None,
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[RowOutcome], None] | None = None,
     on_problem: Callable[[RowProblem], None] | None = None,
 ) -> RunSummary:
-    """Process ``rows`` (``(line, row or problem)``) into ``output_path``, resumably (see the module docstring).
+    """Process ``rows`` (``(line, row or problem)``, or a function that reads them afresh) into ``output_path``,
+    resumably (see the module docstring).
 
-    ``check_row`` raises :class:`RecordError` for a row that cannot be processed; such a row is reported through
+    Given a function, the rows are read once first, keys only: no row at all, or two rows with one key (``dedupe``
+    ``error``, the default), raise :class:`InputError` before anything is processed or written; ``first`` or
+    ``last`` uses that row and reports the others. Given an iterator, a duplicate raises when it is reached (or the
+    first row is kept) and ``last`` is not available. ``check_row`` raises :class:`RecordError` for a row that cannot be processed; such a row is reported through
     ``on_problem`` (file, line, field), written with status ``error`` and the run goes on (``strict``: the first one
     raises :class:`InputError`). ``process`` must not raise for judge or server faults: they are outcomes.
     """
     started = time.perf_counter()
     target = Path(output_path)
     summary = RunSummary(input=source_name, output=str(target), task=task, pool=pool.stats if pool else None)
+    duplicates = Dedupe(source_name, dedupe)
+    if callable(rows):
+        read = 0
+        keys: list[tuple[int, str]] = []
+        with encoding_policy(
+            on_replaced=None
+        ):  # replaced bytes are reported once, by the pass that processes
+            for line, row in rows():
+                read += 1
+                if isinstance(row, dict):
+                    keys.append((line, row_key(row)))
+        if not read:
+            raise no_rows(source_name)
+        duplicates.scan(keys)
+        del keys
+        rows = rows()
+    elif dedupe == "last":
+        raise ValueError("dedupe 'last' needs the rows as a function that reads them afresh")
     done = prepare_output(target, layout, provenance, resume=resume)
 
     def report(problem: RowProblem) -> None:
-        if strict:
+        if strict and not problem.is_note:
             raise InputError(problem)
         summary.problems.append(problem)
         if on_problem is not None:
             on_problem(problem)
 
     order: list[str] = []
-    first_line: dict[str, int] = {}
     failed_rows: list[RowOutcome] = []
+
+    seen = [0]
 
     def todo() -> Iterator[dict[str, Any]]:
         for line, row in rows:
+            seen[0] += 1
             if isinstance(row, RowProblem):
                 report(row)
                 continue
             key = row_key(row)
-            if key in first_line:
-                report(
-                    RowProblem(
-                        source_name,
-                        line,
-                        "id",
-                        f"duplicate key {key!r} (first on line {first_line[key]}); done once",
-                    )
-                )
+            left_out = duplicates.check(key, line)
+            if left_out is not None:
+                report(left_out)
                 continue
-            first_line[key] = line
             order.append(key)
             summary.total += 1
             if key in done:
@@ -548,6 +581,10 @@ async def run_rows(
             emit(outcome)
         while failed_rows:
             emit(failed_rows.pop(0))
+    if not seen[0]:
+        if target.exists() and target.stat().st_size == 0:
+            target.unlink()
+        raise no_rows(source_name)
     compact_output(target, order)
     summary.wall_s = time.perf_counter() - started
     return summary

@@ -181,7 +181,7 @@ async def write_golden(
         return await golden_row(row, pool=pool, settings=settings, golden_field=golden_field, prov=prov)
 
     return await run_rows(
-        iter_rows(source),
+        lambda: iter_rows(source),
         target,
         source_name=str(source),
         task="golden",
@@ -301,7 +301,7 @@ async def run_metarm(
         )
 
     return await run_rows(
-        iter_rows(source),
+        lambda: iter_rows(source),
         target,
         source_name=str(source),
         task=f"metarm:{model_name}",

@@ -252,3 +252,42 @@ def test_generate_exits_nonzero_when_no_row_is_usable(tmp_path):
         done = cli(*generate_args(server, source, tmp_path / "out.jsonl"))
     assert done.returncode == 1
     assert "no usable row" in done.stderr
+
+
+def test_invalid_labels_are_reported_with_their_lines_and_counted(tmp_path):
+    rows = [row(1), row(2, label="x"), row(3, label=3), '{"id": "s4", "label": NaN}', row(5, label=True)]
+    nan_row = row(4)
+    nan_row["label"] = "NAN_PLACEHOLDER"
+    rows[3] = json.dumps(nan_row).replace('"NAN_PLACEHOLDER"', "NaN")
+    source = write(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "ev"
+    done = cli("evaluate", str(source), "--output-dir", str(out), "--labels-from", "none")
+    assert done.returncode == 0, done.stderr
+    err = " ".join(done.stderr.split())
+    for line, value in ((2, "'x'"), (3, "3"), (4, "nan"), (5, "True")):
+        assert f"kept {source}:{line}: field 'label': {value} is not a valid label" in err
+    assert "4 rows without a valid label were left out of outcome accuracy" in " ".join(done.stdout.split())
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["invalid_labels"] == 4
+    model = next(m for m in summary["models"] if m["model"] == MODEL)
+    assert model["outcome_n"] == 1
+    strict = cli("evaluate", str(source), "--output-dir", str(out), "--labels-from", "none", "--strict")
+    assert strict.returncode == 1 and f"{source}:2: field 'label'" in " ".join(strict.stderr.split())
+
+
+@pytest.mark.parametrize("command", ["analyze", "evaluate"])
+def test_readers_take_encoding_errors_replace(tmp_path, command):
+    if command == "analyze":
+        demo = Path(__file__).parent.parent / "examples" / "metajudge_output_demo.jsonl"
+        lines = demo.read_bytes().splitlines()[:6]
+    else:
+        lines = [json.dumps(row(i)).encode() for i in range(4)]
+    lines[1] = lines[1].replace(b"Response", b"Resp\xffonse", 1)
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    args = ["analyze", str(source)] if command == "analyze" else [
+        "evaluate", str(source), "--output-dir", str(tmp_path / "ev"), "--labels-from", "none"]  # fmt: skip
+    done = cli(*args, "--encoding-errors", "replace")
+    assert done.returncode == 0, done.stderr
+    assert f"replaced {source}:2: not valid UTF-8" in " ".join(done.stderr.split())
+    assert cli(*args).returncode == 1

@@ -170,6 +170,7 @@ def analyze(
         int, typer.Option("--max-model-items", help="Model reasons considered in paper mode (0 = all).")
     ] = 5,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad row.")] = False,
+    encoding_errors: EncodingErrorsOpt = "strict",
     bootstrap: Annotated[
         int,
         typer.Option(
@@ -189,20 +190,22 @@ def analyze(
         raise fail(f"--mode must be paper or reference, not {mode!r}", 2)
     if sort_by not in SORT_KEYS:
         raise fail(f"--sort-by must be one of recall, precision, f1, ap, not {sort_by!r}", 2)
-    printer = ProblemPrinter()
+    check_input_options(encoding_errors)
+    printer = ProblemPrinter(encoding_errors)
     try:
-        report = run_analyze(
-            paths,
-            model=model,
-            mode=mode,
-            max_model_items=max_model_items or None,
-            strict=strict,
-            # The intervals are shown by the per-domain table and saved in JSON and CSV; the main table has none,
-            # and on large runs the bootstrap is a fifth of the time.
-            n_resamples=bootstrap if (by_domain or json_path or csv_path) else 0,
-            seed=seed,
-            on_problem=printer,
-        )
+        with printer:
+            report = run_analyze(
+                paths,
+                model=model,
+                mode=mode,
+                max_model_items=max_model_items or None,
+                strict=strict,
+                # The intervals are shown by the per-domain table and saved in JSON and CSV; the main table has none,
+                # and on large runs the bootstrap is a fifth of the time.
+                n_resamples=bootstrap if (by_domain or json_path or csv_path) else 0,
+                seed=seed,
+                on_problem=printer,
+            )
     except InputError as exc:
         raise fail(str(exc)) from None
     printer.finish()

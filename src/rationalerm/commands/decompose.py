@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..cli import app, fail
+from ..cli import DedupeOpt, EncodingErrorsOpt, app, fail
 from .generate import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -59,6 +59,8 @@ def decompose(
     no_cache: NoCacheOpt = False,
     restart: RestartOpt = False,
     strict: StrictOpt = False,
+    dedupe: DedupeOpt = "error",
+    encoding_errors: EncodingErrorsOpt = "strict",
 ) -> None:
     """Decompose human rationales into atomic checklists (rows outside the item range are kept and marked)."""
     from ..workflows.decompose import DEFAULT_TEXT_FIELDS, DecomposeSettings, decompose_rationales
@@ -81,7 +83,14 @@ def decompose(
 
     async def work(pool: Any, **callbacks: Any) -> Any:
         return await decompose_rationales(
-            input_path, target, pool=pool, settings=settings, resume=not restart, strict=strict, **callbacks
+            input_path,
+            target,
+            pool=pool,
+            settings=settings,
+            resume=not restart,
+            strict=strict,
+            dedupe=dedupe,
+            **callbacks,
         )
 
     summary = run_judge_side(
@@ -96,5 +105,6 @@ def decompose(
         no_cache=no_cache,
         target=target,
         work=work,
+        encoding_errors=encoding_errors,
     )
     print_run_summary(summary, f"Decomposition by {judge_model} (items {min_items}-{max_items})")

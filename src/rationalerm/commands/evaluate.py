@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..cli import ProblemPrinter, app, console, err_console, fail
+from ..cli import EncodingErrorsOpt, ProblemPrinter, app, check_input_options, console, err_console, fail, say
 
 
 @app.command()
@@ -48,6 +48,7 @@ def evaluate(
         int, typer.Option("--max-model-items", help="Reasons per model that count (0 = all).")
     ] = 5,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad row.")] = False,
+    encoding_errors: EncodingErrorsOpt = "strict",
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")
     ] = 1000,
@@ -94,6 +95,7 @@ def evaluate(
 
     if mode not in ("paper", "reference"):
         raise fail(f"--mode must be paper or reference, not {mode!r}", 2)
+    check_input_options(encoding_errors)
     if matcher_name == "local":
         try:
             from ..matchers.local import LocalMatcher
@@ -127,17 +129,20 @@ def evaluate(
 
     stem = Path(input_path).stem or "evaluate"
     out = output_dir or Path("runs") / (f"{stem}-{split}" if split else stem)
-    printer = ProblemPrinter()
-    with Progress(
-        TextColumn("[bold]matching[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
+    printer = ProblemPrinter(encoding_errors)
+    with (
+        printer,
+        Progress(
+            TextColumn("[bold]matching[/bold]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task("match", total=None, rate="")
 
         def on_progress(done: int, total: int) -> None:
@@ -170,11 +175,14 @@ def evaluate(
     print_labels(report)
     if not any(r.valid for r in report.results):
         raise fail("no (sample, model) pair could be scored")
-    console.print(f"report: {out}/summary.json, {out}/samples.jsonl, {out}/scatter.png")
+    say(f"report: {out}/summary.json, {out}/samples.jsonl, {out}/scatter.png")
 
 
 def print_labels(report) -> None:
     """How many rows carried a human label, how many were joined, and which are left out of outcome accuracy."""
+    invalid = report.invalid_labels_line()
+    if invalid:
+        say(f"{invalid} (listed above with their lines)")
     labels = report.labels
     if labels is None:
         return

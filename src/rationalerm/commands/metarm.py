@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..cli import app, console, fail
+from ..cli import DedupeOpt, EncodingErrorsOpt, app, console, fail
 from .generate import (
     ApiKeyOpt,
     BaseUrlOpt,
@@ -86,6 +86,8 @@ def golden(
     no_cache: NoCacheOpt = False,
     restart: RestartOpt = False,
     strict: StrictOpt = False,
+    dedupe: DedupeOpt = "error",
+    encoding_errors: EncodingErrorsOpt = "strict",
 ) -> None:
     """Write golden judgments (R-Align's o*): a strong model explains why the gold answer is better."""
     from ..workflows.metarm import RAlignSettings, write_golden
@@ -106,6 +108,7 @@ def golden(
             golden_field=golden_field,
             resume=not restart,
             strict=strict,
+            dedupe=dedupe,
             **callbacks,
         )
 
@@ -121,6 +124,7 @@ def golden(
         no_cache=no_cache,
         target=target,
         work=work,
+        encoding_errors=encoding_errors,
     )
     print_run_summary(summary, f"Golden judgments by {judge_model}")
 
@@ -152,6 +156,8 @@ def metarm(
     no_cache: NoCacheOpt = False,
     restart: RestartOpt = False,
     strict: StrictOpt = False,
+    dedupe: DedupeOpt = "error",
+    encoding_errors: EncodingErrorsOpt = "strict",
 ) -> None:
     """R-Align MetaRM on label-correct items; prints and saves L-Acc, S-Corr and F-Score per model and domain."""
     from ..io import read_jsonl, write_json
@@ -175,6 +181,7 @@ def metarm(
             golden_field=golden_field,
             resume=not restart,
             strict=strict,
+            dedupe=dedupe,
             **callbacks,
         )
 
@@ -190,6 +197,7 @@ def metarm(
         no_cache=no_cache,
         target=target,
         work=work,
+        encoding_errors=encoding_errors,
     )
     print_run_summary(summary, f"MetaRM {judge_model} on {model_name}")
     rows, _ = read_jsonl(target)

@@ -106,7 +106,7 @@ def parse_request(body: bytes) -> tuple[list[str], list[RewardSample]]:
             if not isinstance(row, Mapping):
                 raise ValueError("not an object")
             samples.append(RewardSample.from_row(row))
-        except (ValueError, RecordError) as exc:
+        except (ValueError, TypeError, RecordError) as exc:  # TypeError: a field of the wrong type (fuzzed)
             raise RequestError(
                 400, f"labels[{index}] is not a sample (JSON with human_checklist, human_label): {exc}"
             ) from None

@@ -1,7 +1,8 @@
 """Evaluate judged models on HelpSteer3-Atomic-layout rows (a file, a snapshot folder or ``Qwen/RationaleRM`` from
 the Hub): match each model's reasons to the human reasons, score rationale consistency beside outcome accuracy, and
 write a report folder. Human labels the rows lack are joined from HelpSteer3 (:mod:`rationalerm.datasets`); the
-samples left without one are counted and named, not silently dropped from outcome accuracy.
+samples left without one are counted and named, not silently dropped from outcome accuracy. A ``label`` that says no
+direction (``"x"``, ``3``, NaN) is reported with its file and line and counted (``invalid_labels``).
 
 The matcher is any :class:`rationalerm.matchers.Matcher`: the offline local matcher by default, or the LLM MetaJudge.
 """
@@ -38,6 +39,7 @@ from ..records import (
     RecordError,
     SampleResult,
     discover_models,
+    invalid_label,
     sample_from_row,
 )
 
@@ -61,6 +63,14 @@ class EvaluateReport:
     labels: LabelJoin | None = None
     # per model: verdicts on samples without a human label, which outcome accuracy cannot count
     outcome_unlabelled: dict[str, int] = field(default_factory=dict)
+    # rows whose ``label`` says no direction ("x", 3, NaN): reported, and left out of outcome accuracy
+    invalid_labels: int = 0
+
+    def invalid_labels_line(self) -> str | None:
+        if not self.invalid_labels:
+            return None
+        rows = "1 row" if self.invalid_labels == 1 else f"{self.invalid_labels} rows"
+        return f"{rows} without a valid label were left out of outcome accuracy"
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``: provenance (with the source and the human-label join), per-model
@@ -93,6 +103,7 @@ class EvaluateReport:
         summary: dict[str, Any] = {"provenance": self.provenance, "models": models}
         if self.labels is not None:
             summary["labels"] = self.labels.as_dict()
+        summary["invalid_labels"] = self.invalid_labels
         return summary
 
 
@@ -121,6 +132,7 @@ class LoadedSamples:
     problems: list[RowProblem]
     source: SplitSource
     labels: LabelJoin
+    invalid_labels: int = 0
 
 
 def read_samples(
@@ -138,7 +150,9 @@ def read_samples(
     ``path`` is a local .jsonl/.json/.parquet file (``.gz`` too), a snapshot folder of ``Qwen/RationaleRM`` (or a
     folder holding ``helpsteer3_test_1000.jsonl``), or the Hub id ``Qwen/RationaleRM`` (split ``test`` by default,
     or ``full``; see :func:`rationalerm.datasets.resolve_split`). Rows without a human label get one joined from
-    HelpSteer3 (``labels_from``, see :func:`rationalerm.datasets.join_labels`).
+    HelpSteer3 (``labels_from``, see :func:`rationalerm.datasets.join_labels`). A ``label`` that says no direction
+    is reported (file, line, field ``label``, action "kept": the row still counts for rationale consistency) and
+    counted in ``invalid_labels``; with ``strict`` it stops the run.
     """
     from ..datasets import read_rationalerm
 
@@ -161,17 +175,32 @@ def read_samples(
     chosen = select_models([r for _, r in rows], models)
     samples: list[PreferenceSample] = []
     seen_ids: Counter[str] = Counter()
+    invalid = 0
     for line, row in rows:
         try:
             sample = sample_from_row(row, models=chosen)
         except RecordError as exc:
             report(RowProblem(name, line, exc.field, exc.message))
             continue
+        bad_label = invalid_label(row)
+        if bad_label is not None:
+            invalid += 1
+            problem = RowProblem(
+                name,
+                line,
+                "label",
+                f"{bad_label!r} is not a valid label (1, 2, 0 for a tie, or a verdict such as A>B): left out of "
+                "outcome accuracy",
+                "kept",
+            )
+            if strict:
+                raise InputError(problem)
+            report(problem)
         seen_ids[sample.id] += 1
         if seen_ids[sample.id] > 1:  # ids key resumable outputs and caches: keep them unique
             sample.id = f"{sample.id}#{seen_ids[sample.id]}"
         samples.append(sample)
-    return LoadedSamples(samples, chosen, problems, data.source, data.labels)
+    return LoadedSamples(samples, chosen, problems, data.source, data.labels, invalid)
 
 
 def load_samples(
@@ -413,7 +442,7 @@ def evaluate(
         "rationalerm_version": __version__,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "seconds": round(time.time() - started, 3),
-        "bad_rows": len(problems),
+        "bad_rows": sum(1 for p in problems if not p.is_note),
     }
     report = EvaluateReport(
         results=results,
@@ -422,6 +451,7 @@ def evaluate(
         provenance=provenance,
         labels=loaded.labels,
         outcome_unlabelled=unlabelled,
+        invalid_labels=loaded.invalid_labels,
     )
     if output_dir is not None:
         write_report(report, Path(output_dir), plot=plot)

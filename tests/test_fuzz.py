@@ -148,6 +148,28 @@ def test_iter_jsonl_reads_every_valid_row_or_names_the_problem(tmp_path_factory,
 
 
 @FUZZ
+@given(
+    value=st.one_of(st.lists(st.one_of(rows(), json_values), max_size=5), json_values),
+    suffix=st.sampled_from([".json", ".jsonl"]),
+)
+def test_iter_rows_reads_json_and_jsonl_files_or_names_the_problem(tmp_path_factory, value, suffix):
+    from rationalerm.datasets import iter_rows
+
+    path = tmp_path_factory.mktemp("rows") / f"in{suffix}"
+    path.write_bytes(json.dumps(value, allow_nan=True).encode("utf-8", "surrogatepass"))
+    try:
+        items = list(iter_rows(path))
+    except InputError as exc:
+        assert str(path) in str(exc)
+        return
+    got = [row for _, row in items if isinstance(row, dict)]
+    if suffix == ".json" and isinstance(value, list):
+        assert len(got) == sum(isinstance(v, dict) for v in value)
+    for _, item in items:
+        assert isinstance(item, dict) or (isinstance(item, RowProblem) and item.message)
+
+
+@FUZZ
 @given(row=rows())
 def test_sample_from_row_accepts_or_names_the_field(row):
     try:

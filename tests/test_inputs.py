@@ -122,6 +122,24 @@ def test_install_hint_keeps_its_extra(tmp_path, monkeypatch):
     assert "pip install 'rationalerm[hub]'" in result.output
 
 
+def test_notes_keep_the_install_hints_they_carry(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    from rationalerm import cli as cli_module
+
+    hint = "the scatter plot needs matplotlib: pip install 'rationalerm[local]' or \"rationalerm[train]\""
+
+    def build(*args, **kwargs):
+        return SimpleNamespace(notes=[hint], html=tmp_path / "r.html", images=[])
+
+    monkeypatch.setattr("rationalerm.workflows.report.build_report", build)
+    result = CliRunner().invoke(cli_module.app, ["report", str(DEMO), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert hint in " ".join(result.output.split())
+
+
 def test_problem_printer_prints_markup_as_text(capsys):
     from rationalerm.cli import ProblemPrinter
     from rationalerm.io import RowProblem

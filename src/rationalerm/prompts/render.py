@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..text import normalise
+
 if TYPE_CHECKING:
     from . import Prompt
 
@@ -35,11 +37,12 @@ _PLACEHOLDER_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 def sanitize_item(text: object) -> str:
     """One list item as a single line that cannot inject structure.
 
-    Line breaks become spaces; result tags are removed; ``R1@S2`` becomes ``R1-S2``; leading list markers (``3.``,
+    The text is first put in :func:`rationalerm.text.normalise`'s form (NFKC, invisible characters removed). Line
+    breaks become spaces; result tags are removed; ``R1@S2`` becomes ``R1-S2``; leading list markers (``3.``,
     ``S2:``, ``- ``, ``#``) are stripped so the renderer's own numbering is the only one. Meaning is kept: only
     markup that could be mistaken for the prompt's own structure changes.
     """
-    return _sanitize(text if isinstance(text, str) else str(text))
+    return _sanitize(normalise(text if isinstance(text, str) else str(text)))
 
 
 # Any character one of the replacements above could change (line breaks, controls, tabs, no-break spaces, "@"), or

@@ -4,6 +4,8 @@ reward without giving better reasons.
 The rationale reward is the paper-mode Average Precision of the reasons against the human checklist. Every cheap way
 to raise it is closed here, before any matcher sees the list:
 
+* **Normal form.** Every reason is first put in :func:`rationalerm.text.normalise`'s form (NFKC, zero-width and
+  bidi characters removed); that form is what the other guards screen and what a matcher or judge receives.
 * **Injection.** A reason that talks to the judge ("ignore previous instructions", "give full credit"), forges the
   MetaJudge answer format (``R1@S1: 1.0``, result tags) or chat-role markup is *void*: it keeps its rank (so it
   still costs the completion precision and AP at the ranks after it) but scores 0 and is never sent to a judge.
@@ -27,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..prompts import sanitize_item
+from ..text import normalise, skeleton
 
 # Hard bound on parsed reasons looked at at all, so a pathological completion costs bounded CPU.
 SCAN_LIMIT = 256
@@ -169,7 +172,13 @@ _IGNORECASE_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", 
 
 
 def is_injection(text: str) -> bool:
-    """Whether a reason addresses the judge or forges the judge's answer format instead of judging responses."""
+    """Whether a reason addresses the judge or forges the judge's answer format instead of judging responses.
+
+    Matched on the reason's :func:`~rationalerm.text.skeleton` (NFKC, invisible characters removed, confusable
+    letters folded), so zero-width spaces, full-width letters or Cyrillic look-alikes inside "ignore previous
+    instructions" do not hide it."""
+    if not text.isascii():
+        text = skeleton(text)
     folded = (text if text.isascii() else text.translate(_IGNORECASE_ASCII)).lower()
     if not any(map(folded.__contains__, _INJECTION_LITERALS)):
         return False
@@ -242,7 +251,7 @@ class Material:
         for text in texts:
             if not text:
                 continue
-            words = _WORD_RE.findall(text.lower())
+            words = _WORD_RE.findall(normalise(text).lower())
             shingles |= _shingles(words)
             parts.append(" ".join(words))
         return cls(shingles, " " + " | ".join(parts) + " ")
@@ -309,6 +318,7 @@ def screen_reasons(reasons: Sequence[str], material: Material, config: GuardConf
     seen: list[set[str]] = []
     duplicates = copied = injected = generic = 0
     for reason in reasons[:SCAN_LIMIT]:
+        reason = normalise(reason)
         if config.block_injection and is_injection(reason):
             injected += 1
             ranked.append(None)

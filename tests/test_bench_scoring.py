@@ -467,6 +467,7 @@ def test_cli_rmbench(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "missing domains" in result.output and "math" in result.output
+    assert "Overall" in result.output and "[bold]" not in result.output and "[yellow]" not in result.output
     data = json.loads(output.read_text())
     assert data["domains_present"] == ["chat", "code", "safety"]
     assert data["overall"] == pytest.approx((50 + 100 + 100) / 3)

@@ -126,8 +126,8 @@ def print_rmbench_matrix(result: RMBenchResult) -> None:
     table.add_column("chosen \\ rejected")
     for style in STYLES:
         table.add_column(style, justify="right")
-    blocks = [(name, score.matrix) for name, score in result.domains.items()]
-    blocks.append(("[bold]pooled[/bold]", result.matrix))
+    blocks: list[tuple[str | Text, Any]] = [(name, score.matrix) for name, score in result.domains.items()]
+    blocks.append((Text("pooled", style="bold"), result.matrix))
     for name, matrix in blocks:
         for index, style in enumerate(STYLES):
             table.add_row(name if index == 0 else "", style, *(_pct(value) for value in matrix[index]))

@@ -10,6 +10,10 @@ are about to be retried) and ``ok`` samples are skipped; each sample judged in t
 as one flushed line, when its verdict is known. So at every moment, a ``SIGKILL`` included, the file holds at most
 one record per sample and only whole records (a torn last line is cut when the file is next opened); a kill loses
 only the requests in flight. A finished run rewrites the file atomically in input order.
+
+The input is read once before anything is sent or written (:func:`judge_file`): an input with no row, a JSON array,
+invalid UTF-8 or two rows with one sample id (unless ``dedupe`` says which to keep) stop the run there, with the
+file and lines named.
 """
 
 from __future__ import annotations

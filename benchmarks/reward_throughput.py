@@ -22,10 +22,19 @@ with the correct verdict (so every completion needs the matcher). ``--unique`` m
 * Local matcher: completions per second with ``--threads`` threads (default 2), model load excluded. Goal
   >= 200 /s on 2 cores. ``--backend torch-bf16`` runs the encoder's matrix products in bf16 (see
   ``rationalerm.matchers.encoder.TorchBF16Encoder``). The distinct strings embedded are printed: they are the cost.
+* ``--verl`` and ``--serve-reward`` (``benchmarks/reward_trainers.py``, issue 17): rewards/s in the trainers' own
+  call patterns, beside the same rollouts scored as one ``score_batch`` (the anchor) with the ratio. ``--verl``: one
+  verl 0.9.1 ``RewardLoopWorker`` in process fed per-trajectory calls, ``--in-flight`` (256) at a time, local
+  matcher and LLM matcher (scripted judge at ``--trainer-latency``, 50 ms), goal >= 0.8x the batch rate; it runs in
+  ``.venv-verl`` (a subprocess; skipped, saying so, until ``scripts/trainers/verl.sh`` has built it).
+  ``--serve-reward``: ``rationalerm serve-reward`` as a process (``--serve-matcher llm|local``) under ``--samples``
+  (2,000) single-sample requests at once: wall, samples/s, p50/p99 latency, all 200. ``--matcher none --verl
+  --serve-reward`` runs only these (about a minute).
 * ``--attacks``: the adversarial suite on the demo rows with the local matcher: honest score, attack score with the
   guards on, and with the attack's own guard off.
 
-    .venv/bin/python benchmarks/reward_throughput.py [--matcher llm|local|both] [--unique] [--attacks] [--repeat 5]
+    .venv/bin/python benchmarks/reward_throughput.py [--matcher llm|local|both|none] [--unique] [--attacks] [--repeat 5]
+        [--verl] [--serve-reward]
 """
 
 from __future__ import annotations
@@ -264,6 +273,19 @@ def main() -> None:
         help="event loop of the client (auto: uvloop where installed, as the CLI, serve-reward and the sync "
         "adapters choose; a trainer's own loop is whatever it runs)",
     )
+    parser.add_argument(
+        "--verl",
+        action="store_true",
+        help="verl's RewardLoopWorker fed per-trajectory calls vs one score_batch (runs in .venv-verl)",
+    )
+    parser.add_argument(
+        "--serve-reward",
+        action="store_true",
+        help="serve-reward under --samples concurrent single-sample requests",
+    )
+    from reward_trainers import add_arguments, run_verl, serve_main
+
+    add_arguments(parser, prefix="trainer-")
     args = parser.parse_args()
     completions, samples = workload(args.prompts, args.rollouts, args.unique)
     if args.loop != "auto":
@@ -292,6 +314,12 @@ def main() -> None:
             )
     if args.attacks:
         aio.run(bench_attacks())
+    if args.verl:
+        print()
+        run_verl(args)
+    if args.serve_reward:
+        print()
+        serve_main(args)
 
 
 if __name__ == "__main__":

@@ -86,7 +86,46 @@ def test_sides_compatible_rule() -> None:
     both, none = read_sides("Both responses x"), read_sides("The code x")
     assert not sides_compatible(one, two)
     assert sides_compatible(one, read_sides("the first response x"))
-    assert sides_compatible(one, both) and sides_compatible(two, none) and sides_compatible(both, none)
+    assert sides_compatible(two, none) and sides_compatible(both, none)
+    # issue 19: an item about both sides, or hedging between them, never matches an item about one side
+    assert not sides_compatible(one, both) and not sides_compatible(both, two)
+    comparison = read_sides("Response B is better than Response A because it explains the loop.")
+    assert sides_compatible(one, comparison)  # a comparison names each side in its own clause
+
+
+HEDGED_GROUP_BY = (
+    "Either Response A or Response B's SQL query omits the GROUP BY clause, so the count is per row.",
+    "One of the two responses has a SQL query that omits the GROUP BY clause, so the count is per row.",
+    "At least one response's SQL query omits the GROUP BY clause, so the count is per row.",
+    "Response A or B omits the GROUP BY clause in its SQL query, so the count is per row.",
+    "Both responses' SQL queries omit the GROUP BY clause, so the count is per row.",
+    "Responses A and B both omit the GROUP BY clause, so the count is per row.",
+)
+
+
+@pytest.mark.parametrize("model", HEDGED_GROUP_BY)
+def test_hedged_or_joint_item_matches_no_one_sided_item(matcher: LocalMatcher, model: str) -> None:
+    # before issue 19: a hedge was a wildcard and scored up to 1.0
+    assert read_sides(model).joint
+    assert score(matcher, GROUP_BY, model) == 0.0
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "The SQL query omits the GROUP BY clause, so the count is per row instead of per customer.",
+        "It omits the GROUP BY clause, so the count is per row instead of per customer.",
+    ],
+)
+def test_item_naming_no_side_gets_partial_credit_at_most(matcher: LocalMatcher, model: str) -> None:
+    # before issue 19: 1.0
+    assert 0.0 < score(matcher, GROUP_BY, model) <= 0.25
+
+
+def test_hidden_characters_do_not_change_sides_or_scores(matcher: LocalMatcher) -> None:
+    hidden = "Response \uff21's SQL query om\u200bits the GROUP BY clause, so the count is per row instead of per customer."
+    assert read_sides(hidden).about == 1
+    assert score(matcher, GROUP_BY, hidden) == 1.0
 
 
 @pytest.mark.parametrize(
@@ -309,3 +348,15 @@ def test_loading_the_encoder_leaves_the_hub_settings_of_the_process_alone() -> N
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["None", "None"]
+
+
+def test_praise_for_what_the_human_criticised_never_matches(matcher: LocalMatcher) -> None:
+    # before issue 19: the human item states the mistake without a cue word (polarity 0), so praise matched it
+    human = [
+        "Response 2 dates the Peace of Westphalia to 1658; the treaties were signed in 1648.",
+        "Response 2 says the principle of cuius regio was first introduced at Westphalia.",
+    ]
+    praise = "Response B explains this well: it dates the Peace of Westphalia to 1658; the treaties were signed in 1648."
+    same = "Response B dates the Peace of Westphalia to 1658, but the treaties were signed in 1648."
+    assert matcher.score_matrix(human, [praise])[0, 0] == 0.0
+    assert matcher.score_matrix(human, [same])[0, 0] >= 0.75

@@ -39,6 +39,7 @@ import numpy as np
 
 from ..metrics import optimal_matching, paper_metrics
 from ..records import Match, Matching
+from ..text import normalise
 from . import MatchOutcome, MatchRequest
 
 INSTALL_HINT = 'The local matcher needs the "local" extra: pip install "rationalerm[local]"'
@@ -66,6 +67,10 @@ _BOTH_RE = re.compile(
     rf"\b(?i:both|neither|either)\s+(?:of\s+the\s+|the\s+)?{_NOUN}\b"
     rf"|\b{_NOUN}\s*(?:1|A)\s*(?i:and|&|/|,|or)\s*(?:{_NOUN}\s*)?(?:2|B)(?![\w])"
 )
+# Hedges: the item does not say which response ("one of the responses", "at least one answer", "some response").
+_HEDGE_RE = re.compile(
+    rf"\b(?i:(?:at\s+least\s+)?one|some|any|a\s+certain)\s+(?:of\s+)?(?:the\s+)?(?:two\s+|2\s+)?{_NOUN}\b"
+)
 # "Response 1", "Response A's", "Assistant B", "response (2)", "@Response 1", "Response #2", "response one".
 # Letters must be upper case so that "answer a question" is not read as side A.
 _NAMED_RE = re.compile(rf"@?\b{_NOUN}\s*[#(]?\s*(?P<side>[12](?![\d.,]\d)|[AB](?![\w])|(?i:one|two)\b)\)?")
@@ -79,6 +84,7 @@ class SideReading:
 
     sides: frozenset[int]
     neutral: str
+    joint: bool = False  # a hedge or a joint mention ("either", "one of the responses", "both", "A and B")
 
     @property
     def about(self) -> int | None:
@@ -94,8 +100,11 @@ def read_sides(text: str) -> SideReading:
     said about.
     """
     sides: set[int] = set()
+    joint = False
 
     def both(_: re.Match[str]) -> str:
+        nonlocal joint
+        joint = True
         sides.update(BOTH)
         return "both responses"
 
@@ -107,17 +116,41 @@ def read_sides(text: str) -> SideReading:
         sides.add(_ORDINAL[match.group("ord").lower()])
         return NEUTRAL
 
+    text = normalise(text)
     neutral = _BOTH_RE.sub(both, text)
+    neutral = _HEDGE_RE.sub(both, neutral)
     neutral = _NAMED_RE.sub(named, neutral)
     neutral = _ORDINAL_RE.sub(ordinal, neutral)
     neutral = re.sub(r"\b(the response)(?:'s|’s)", r"\1's", neutral)
     neutral = re.sub(r"\bthe\s+the response\b", NEUTRAL, neutral, flags=re.IGNORECASE)
-    return SideReading(frozenset(sides), normalize_text(neutral))
+    return SideReading(frozenset(sides), normalize_text(neutral), joint)
 
 
 def sides_compatible(a: SideReading, b: SideReading) -> bool:
-    """Items about two different single sides never match; wildcards (both or no side) match either side."""
-    return a.about is None or b.about is None or a.about == b.about
+    """Whether two items may match at all, by side. Items about two different single sides never match; an item
+    that hedges between the sides or says its point of both jointly ("either response", "one of the responses",
+    "both responses", "Responses A and B") never matches an item about one side. A comparison that names each
+    side in its own clause, and an item naming no side, may match either (an item naming no side is capped, see
+    :func:`side_cap`)."""
+    if a.about is not None and b.about is not None:
+        return a.about == b.about
+    if a.about is not None:
+        return not b.joint
+    if b.about is not None:
+        return not a.joint
+    return True
+
+
+SIDELESS_CAP = 0.25
+
+
+def side_cap(human: SideReading, model: SideReading) -> float:
+    """The most a model item may score against a human item, by side: an item that names no side gets at most
+    partial credit (:data:`SIDELESS_CAP`) against an item that names a side (one, or each in a comparison), since it does not say which response
+    has the problem."""
+    if human.sides and not model.sides:
+        return SIDELESS_CAP
+    return 1.0
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -337,6 +370,44 @@ def _load_sentence_transformer(batch_size: int, threads: int | None) -> Encoder:
 class _Item:
     reading: SideReading
     polarity: int
+    praise: bool = False
+
+
+def _opposed(h: _Item, m: _Item, criticised: int | None = None) -> bool:
+    """Opposite judgements of the same point: praise against fault. Clear cues on both items, or: both items are
+    about the response the human list criticises (``criticised``: the side most of its one-sided items are about,
+    when one is) and the model item praises it outright ("Response B explains X well" against "Response 2 says X",
+    a mistake stated without a cue word), unless both carry criticism cues ("Response B correctly parses the date
+    but drops the time zone")."""
+    if h.polarity * m.polarity < 0:
+        return True
+    return (
+        criticised is not None
+        and h.reading.about == criticised
+        and m.reading.about == criticised
+        and m.praise
+        and not (h.polarity < 0 and m.polarity < 0)
+    )
+
+
+# Praise said outright: "explains X well", "gets this right", "is accurate here", "a strength of".
+_PRAISE_RE = re.compile(
+    r"\b(?:well|correctly|rightly|accurately|properly|strengths?|excellent|great|nicely|commendabl[ey]|"
+    r"gets\s+(?:this|it|that)\s+right|is\s+(?:right|correct|accurate)\b)",
+    re.IGNORECASE,
+)
+
+
+def _criticised_side(items: Sequence[_Item]) -> int | None:
+    """The side that most one-sided human items are about, or None on a tie (a human checklist lists problems,
+    so this is the side the human found fault with)."""
+    counts = {SIDE_1: 0, SIDE_2: 0}
+    for item in items:
+        if item.reading.about is not None and not item.reading.joint and item.polarity <= 0:
+            counts[item.reading.about] += 1
+    if counts[SIDE_1] == counts[SIDE_2]:
+        return None
+    return SIDE_1 if counts[SIDE_1] > counts[SIDE_2] else SIDE_2
 
 
 class LocalMatcher:
@@ -432,16 +503,20 @@ class LocalMatcher:
         return np.round(np.clip(h @ m.T, -1.0, 1.0).astype(float), 6)
 
     def gate_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
-        """1 where a pair may match, 0 where the side gate (or the polarity gate, when on) forbids it."""
+        """The most each pair may score: 0 where the side gate (or the polarity gate, when on) forbids it,
+        :data:`SIDELESS_CAP` where the model item names no side and the human item does, 1 elsewhere."""
         gate = np.ones((len(human), len(model)))
+        criticised = _criticised_side([self._item(text) for text in human])
         for i, h_text in enumerate(human):
             h = self._item(h_text)
             for j, m_text in enumerate(model):
                 m = self._item(m_text)
                 if not sides_compatible(h.reading, m.reading):
                     gate[i, j] = 0.0
-                elif self.polarity_gate and h.polarity * m.polarity < 0:
+                elif self.polarity_gate and _opposed(h, m, criticised):
                     gate[i, j] = 0.0
+                else:
+                    gate[i, j] = side_cap(h.reading, m.reading)
         return gate
 
     def embed(self, texts: Iterable[str]) -> None:
@@ -467,7 +542,8 @@ class LocalMatcher:
     def _item(self, text: str) -> _Item:
         item = self._items.get(text)
         if item is None:
-            item = _Item(read_sides(text), polarity(text))
+            plain = normalise(text)
+            item = _Item(read_sides(plain), polarity(plain), _PRAISE_RE.search(plain) is not None)
             self._items[text] = item
         return item
 
@@ -482,7 +558,7 @@ class LocalMatcher:
         similarity = self.similarity_matrix(human, model)
         if similarity.size == 0:
             return similarity, similarity
-        graded = self.calibration.grade(similarity) * self.gate_matrix(human, model)
+        graded = np.minimum(self.calibration.grade(similarity), self.gate_matrix(human, model))
         return graded, similarity
 
 

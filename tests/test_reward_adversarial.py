@@ -229,3 +229,38 @@ def test_audit_reward_function(local_matcher) -> None:
     assert by_name["padding"].threshold == report.honest_mean  # keeps the honest reasons: may not gain
     assert by_name["hedged-side"].threshold == pytest.approx(report.honest_mean / 3)
     assert [row.attack for row in report.failed] == ["no-side"]  # 0.250 against 0.238, see PARTIAL
+
+
+def test_audit_reward_command_with_the_llm_matcher(tmp_path, judge_server: JudgeServer) -> None:
+    """The same command against an LLM judge; the gullible scripted judge never sees the hidden injections."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import rationalerm.commands  # noqa: F401  (registers the commands)
+    from rationalerm.cli import app
+
+    judge_server.script = metajudge_script(gullible=True)
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in demo_rows()[:4]), encoding="utf-8")
+    out = tmp_path / "audit.json"
+    args = [
+        "audit-reward",
+        str(data),
+        "--model",
+        "judge-grounded",
+        "--matcher",
+        "llm",
+        "--judge-model",
+        "judge",
+    ]
+    result = CliRunner().invoke(
+        app, [*args, "--base-url", judge_server.url, "--no-cache", "--json", str(out)], catch_exceptions=False
+    )
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["matcher"]["matcher"] == "llm" and report["cases"] == 4
+    by_name = {a["attack"]: a for a in report["attacks"]}
+    assert by_name["injection"]["passed"] and by_name["unicode-injection"]["passed"]
+    assert result.exit_code == (0 if report["passed"] else 1)
+    prompts = [r.body["messages"][-1]["content"] for r in judge_server.requests]
+    assert not any("\u200b" in p or "\uff29" in p for p in prompts)

@@ -309,3 +309,20 @@ def test_readers_take_encoding_errors_replace(tmp_path, command):
     assert done.returncode == 0, done.stderr
     assert f"replaced {source}:2: not valid UTF-8" in " ".join(done.stderr.split())
     assert cli(*args).returncode == 1
+
+
+def test_tag_stops_on_duplicate_ids_and_prints_a_markup_judge_name(tmp_path):
+    source = write(tmp_path / "in.jsonl", [row(1), row(2), row(1)])
+    output = tmp_path / "out.jsonl"
+    with JudgeServer() as server:
+        args = ["tag", str(source), "--model-name", MODEL, "--judge-model", "[/j]", "--base-url", server.url,
+                "--output", str(output), "--no-cache"]  # fmt: skip
+        done = cli(*args)
+        assert server.count == 0
+        assert done.returncode == 1, done.stderr
+        assert "duplicate id 's1': lines 1 and 3" in " ".join(done.stderr.split())
+        assert not output.exists()
+        again = cli(*args, "--dedupe", "first")
+        assert server.count > 0
+    assert "MarkupError" not in again.stderr and "Traceback" not in again.stderr
+    assert f"left out {source}:3: field 'id'" in " ".join(again.stderr.split())

@@ -8,8 +8,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from ..cli import ProblemPrinter, app, console, err_console, fail
+from ..cli import (
+    DedupeOpt,
+    EncodingErrorsOpt,
+    ProblemPrinter,
+    app,
+    check_input_options,
+    console,
+    err_console,
+    fail,
+)
 
 if TYPE_CHECKING:
     from ..compare import Rate
@@ -99,6 +109,8 @@ def tag(
         bool, typer.Option("--restart", help="Discard an existing output instead of resuming.")
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad row.")] = False,
+    dedupe: DedupeOpt = "error",
+    encoding_errors: EncodingErrorsOpt = "strict",
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")
     ] = 2000,
@@ -117,7 +129,8 @@ def tag(
     if max_model_items < 0 or context_chars < 0:
         raise fail("--max-model-items and --context-chars must be >= 0", 2)
     target = output or default_output(input_path, model_name)
-    printer = ProblemPrinter()
+    check_input_options(encoding_errors, dedupe)
+    printer = ProblemPrinter(encoding_errors)
 
     async def run() -> TagRunSummary:
         try:
@@ -143,7 +156,7 @@ def tag(
                 context_chars=context_chars,
                 use_cache=not no_cache,
             )
-            with err_console.status(f"tagging {model_name}'s reasons with {judge_model} ..."):
+            with err_console.status(Text(f"tagging {model_name}'s reasons with {judge_model} ...")):
                 return await tag_file(
                     input_path,
                     target,
@@ -151,11 +164,13 @@ def tag(
                     tagger=tagger,
                     resume=not restart,
                     strict=strict,
+                    dedupe=dedupe,
                     on_problem=printer,
                 )
 
     try:
-        summary = aio.run(run())
+        with printer:
+            summary = aio.run(run())
     except InputError as exc:
         raise fail(str(exc)) from None
     printer.finish()

@@ -19,18 +19,35 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..compare import Rate, label_rates
-from ..io import InputError, JsonlAppender, RowProblem, iter_jsonl, repair_torn_tail, write_jsonl
+from ..io import (
+    Dedupe,
+    InputError,
+    JsonlAppender,
+    RowProblem,
+    encoding_policy,
+    iter_jsonl,
+    no_rows,
+    repair_torn_tail,
+    write_jsonl,
+)
 from ..llm import Completion, JudgePool, PoolStats, Usage
 from ..parse import ParseFailure, find_result_block
 from ..prompts import Prompt, load_prompt, sanitize_item
 from ..prompts.render import fill_template
-from ..records import PreferenceSample, RecordError, model_keys, parse_direction, sample_from_row
+from ..records import (
+    PreferenceSample,
+    RecordError,
+    model_keys,
+    parse_direction,
+    sample_from_row,
+    sample_id_of,
+)
 
 TAG_PROMPT = "tag_v1"
 
@@ -485,13 +502,16 @@ async def tag_file(
     tagger: Tagger,
     resume: bool = True,
     strict: bool = False,
+    dedupe: str = "error",
     on_problem: Callable[[RowProblem], None] | None = None,
     on_record: Callable[[dict[str, Any]], None] | None = None,
 ) -> TagRunSummary:
     """Tag every row's ``model`` reasons from ``input_path`` into ``output_path`` (resumable, crash-safe).
 
     Bad rows are reported (file, line, field) through ``on_problem`` and the rest still run; with ``strict`` the
-    first one raises :class:`InputError`. Every record carries the run's provenance.
+    first one raises :class:`InputError`. The input is read once first: no row, a JSON array, invalid UTF-8 or two
+    rows with one sample id (unless ``dedupe`` is ``first`` or ``last``) raise :class:`InputError` before anything
+    is sent or written. Every record carries the run's provenance.
     """
     started = time.perf_counter()
     source = Path(input_path)
@@ -502,17 +522,29 @@ async def tag_file(
         raise InputError(RowProblem(str(target), 0, None, "the output must not be the input file"))
     provenance = tagger.provenance()
     summary = TagRunSummary(input=str(source), output=str(target), model=model, pool=tagger.pool.stats)
+    duplicates = Dedupe(str(source), dedupe)
+    read = [0]
+
+    def keys() -> Iterator[tuple[int, str]]:
+        for line, row in iter_jsonl(source):
+            read[0] += 1
+            if isinstance(row, dict):
+                yield line, sample_id_of(row)
+
+    with encoding_policy(on_replaced=None):  # replaced bytes are reported once, by the pass that tags
+        duplicates.scan(keys())
+    if not read[0]:
+        raise no_rows(str(source))
     done_ids = _prepare_output(target, model, provenance, resume)
 
     def report(problem: RowProblem) -> None:
-        if strict:
+        if strict and not problem.is_note:
             raise InputError(problem)
         summary.problems.append(problem)
         if on_problem is not None:
             on_problem(problem)
 
     order: list[str] = []
-    first_line: dict[str, int] = {}
 
     def samples() -> Iterable[PreferenceSample]:
         for line, row in iter_jsonl(source):
@@ -524,18 +556,10 @@ async def tag_file(
             except RecordError as exc:
                 report(RowProblem(str(source), line, exc.field, exc.message))
                 continue
-            if sample.id in first_line:
-                report(
-                    RowProblem(
-                        str(source),
-                        line,
-                        "id",
-                        f"duplicate sample id {sample.id!r} "
-                        f"(first on line {first_line[sample.id]}); tagged once",
-                    )
-                )
+            left_out = duplicates.check(sample.id, line)
+            if left_out is not None:
+                report(left_out)
                 continue
-            first_line[sample.id] = line
             order.append(sample.id)
             summary.total += 1
             if sample.id in done_ids:

@@ -360,3 +360,17 @@ def test_praise_for_what_the_human_criticised_never_matches(matcher: LocalMatche
     same = "Response B dates the Peace of Westphalia to 1658, but the treaties were signed in 1648."
     assert matcher.score_matrix(human, [praise])[0, 0] == 0.0
     assert matcher.score_matrix(human, [same])[0, 0] >= 0.75
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("Response A merges both steps into one answer.", 1),
+        ("Response B returns one response object per request.", 2),
+        ("One response omits the GROUP BY clause.", None),
+        ("Either of the responses omits the GROUP BY clause.", None),
+    ],
+)
+def test_only_real_hedges_count_as_hedges(text: str, about: int | None) -> None:
+    assert read_sides(text).about == about
+    assert read_sides(text).joint == (about is None)

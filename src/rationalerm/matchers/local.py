@@ -68,8 +68,11 @@ _BOTH_RE = re.compile(
     rf"|\b{_NOUN}\s*(?:1|A)\s*(?i:and|&|/|,|or)\s*(?:{_NOUN}\s*)?(?:2|B)(?![\w])"
 )
 # Hedges: the item does not say which response ("one of the responses", "at least one answer", "some response").
+# "One response ..." counts only where the item starts: "Response A merges both into one answer" names side A.
 _HEDGE_RE = re.compile(
-    rf"\b(?i:(?:at\s+least\s+)?one|some|any|a\s+certain)\s+(?:of\s+)?(?:the\s+)?(?:two\s+|2\s+)?{_NOUN}\b"
+    rf"\b(?i:(?:at\s+least\s+)?one|some|any|either|a\s+certain)\s+of\s+(?:the\s+)?(?:two\s+|2\s+)?{_NOUN}\b"
+    rf"|\b(?i:at\s+least\s+one|a\s+certain)\s+{_NOUN}\b"
+    rf"|^\s*(?i:one|some)\s+{_NOUN}\b"
 )
 # "Response 1", "Response A's", "Assistant B", "response (2)", "@Response 1", "Response #2", "response one".
 # Letters must be upper case so that "answer a question" is not read as side A.

@@ -310,3 +310,51 @@ def test_the_reward_server_answers_every_fuzzed_request(tmp_path):
 def test_fuzz_helpers_find_valid_rows():
     assert valid_objects([b'{"a": 1}', b"\xff", b"[1]"]) == [{"a": 1}]
     assert Path(__file__).exists()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The command line: a fuzzed MetaJudge output never ends in a traceback
+
+
+DEMO_OUTPUT = Path(__file__).parent.parent / "examples" / "metajudge_output_demo.jsonl"
+
+
+@st.composite
+def metajudge_lines(draw: st.DrawFn) -> list[bytes]:
+    """Lines of a MetaJudge output: real records of the demo, records with fuzzed rows and answers, and junk."""
+    real = DEMO_OUTPUT.read_bytes().splitlines()[:20]
+    out = []
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(["real", "fuzzed", "mutated"]))
+        if kind == "real":
+            out.append(draw(st.sampled_from(real)))
+        elif kind == "fuzzed":
+            record = {
+                "prompt": draw(nasty_text),
+                "samples": [{"generated_text": draw(st.one_of(nasty_text, st.just("R1@S1: 1.0")))}],
+                "status": draw(st.sampled_from(["success", "failed", "[/x]"])),
+                "metadata": draw(st.one_of(rows(), json_values)),
+            }
+            out.append(encode(record))
+        else:
+            out.extend(draw(lines())[:1])
+    return [line.replace(b"\n", b" ") for line in out]
+
+
+@settings(FUZZ, max_examples=30)
+@given(data=metajudge_lines(), replace=st.booleans())
+def test_the_analyze_command_reports_or_names_the_problem(tmp_path_factory, data, replace):
+    from typer.testing import CliRunner
+
+    from rationalerm.cli import app
+
+    folder = tmp_path_factory.mktemp("cli") / "a["
+    folder.mkdir()
+    path = folder / "x].jsonl"  # the path holds "[/x]"
+    path.write_bytes(b"\n".join(data) + b"\n")
+    args = ["analyze", str(path), "--bootstrap", "0"] + (["--encoding-errors", "replace"] if replace else [])
+    result = CliRunner().invoke(app, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 1), result.output
+    if result.exit_code == 1:
+        assert "error:" in result.output

@@ -483,6 +483,32 @@ class Dedupe:
         )
 
 
+def scan_input(
+    source: str,
+    rows: Callable[[], Iterable[tuple[int, Any]]],
+    key: Callable[[dict[str, Any]], str],
+    dedupe: str = "error",
+) -> Dedupe:
+    """Read ``rows()`` once, keys only, before anything is processed: raise :func:`no_rows` for an input with no
+    row, and the duplicate-id error when ``dedupe`` is ``error``. Returns the :class:`Dedupe` the processing pass
+    checks each row against. Replaced bytes are not reported here: the pass that processes reports them."""
+    duplicates = Dedupe(source, dedupe)
+    read = 0
+
+    def keys() -> Iterator[tuple[int, str]]:
+        nonlocal read
+        for line, row in rows():
+            read += 1
+            if isinstance(row, dict):
+                yield line, key(row)
+
+    with encoding_policy(on_replaced=None):
+        duplicates.scan(keys())
+    if not read:
+        raise no_rows(source)
+    return duplicates
+
+
 def no_rows(source: str, found: int = 0) -> InputError:
     """The error for an input that holds no row to process."""
     what = f"{found} lines, none a usable row" if found else "no row (an empty file?)"

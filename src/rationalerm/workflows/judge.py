@@ -23,7 +23,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,15 +31,13 @@ from typing import Any
 from .. import jsonfast
 from ..aio import iter_bounded
 from ..io import (
-    Dedupe,
     InputError,
     JsonlAppender,
     RowProblem,
     atomic_write_bytes,
-    encoding_policy,
     iter_jsonl,
-    no_rows,
     repair_torn_tail,
+    scan_input,
     write_jsonl,
 )
 from ..llm import PoolStats, Usage
@@ -449,19 +447,7 @@ async def judge_file(
         raise InputError(RowProblem(str(target), 0, None, "the output must not be the input file"))
     provenance = provenance_of(matcher, max_model_items)
     summary = JudgeRunSummary(input=str(source), output=str(target), model=model, pool=matcher.pool.stats)
-    duplicates = Dedupe(str(source), dedupe)
-    read = [0]
-
-    def keys() -> Iterator[tuple[int, str]]:
-        for line, row in iter_jsonl(source):
-            read[0] += 1
-            if isinstance(row, dict):
-                yield line, sample_id_of(row)
-
-    with encoding_policy(on_replaced=None):  # replaced bytes are reported once, by the pass that judges
-        duplicates.scan(keys())
-    if not read[0]:
-        raise no_rows(str(source))
+    duplicates = scan_input(str(source), lambda: iter_jsonl(source), sample_id_of, dedupe)
     done_ids = _prepare_output(target, model, provenance, resume)
 
     def report(problem: RowProblem) -> None:

@@ -33,10 +33,10 @@ from ..io import (
     InputError,
     JsonlAppender,
     RowProblem,
-    encoding_policy,
     iter_jsonl,
     no_rows,
     repair_torn_tail,
+    scan_input,
     write_jsonl,
 )
 from ..llm import Completion, JudgePool, PoolStats, Usage, default_cache_path
@@ -507,24 +507,13 @@ async def run_rows(
     started = time.perf_counter()
     target = Path(output_path)
     summary = RunSummary(input=source_name, output=str(target), task=task, pool=pool.stats if pool else None)
-    duplicates = Dedupe(source_name, dedupe)
     if callable(rows):
-        read = 0
-        keys: list[tuple[int, str]] = []
-        with encoding_policy(
-            on_replaced=None
-        ):  # replaced bytes are reported once, by the pass that processes
-            for line, row in rows():
-                read += 1
-                if isinstance(row, dict):
-                    keys.append((line, row_key(row)))
-        if not read:
-            raise no_rows(source_name)
-        duplicates.scan(keys)
-        del keys
+        duplicates = scan_input(source_name, rows, row_key, dedupe)
         rows = rows()
     elif dedupe == "last":
         raise ValueError("dedupe 'last' needs the rows as a function that reads them afresh")
+    else:
+        duplicates = Dedupe(source_name, dedupe)
     done = prepare_output(target, layout, provenance, resume=resume)
 
     def report(problem: RowProblem) -> None:

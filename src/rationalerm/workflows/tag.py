@@ -19,21 +19,19 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..compare import Rate, label_rates
 from ..io import (
-    Dedupe,
     InputError,
     JsonlAppender,
     RowProblem,
-    encoding_policy,
     iter_jsonl,
-    no_rows,
     repair_torn_tail,
+    scan_input,
     write_jsonl,
 )
 from ..llm import Completion, JudgePool, PoolStats, Usage
@@ -522,19 +520,7 @@ async def tag_file(
         raise InputError(RowProblem(str(target), 0, None, "the output must not be the input file"))
     provenance = tagger.provenance()
     summary = TagRunSummary(input=str(source), output=str(target), model=model, pool=tagger.pool.stats)
-    duplicates = Dedupe(str(source), dedupe)
-    read = [0]
-
-    def keys() -> Iterator[tuple[int, str]]:
-        for line, row in iter_jsonl(source):
-            read[0] += 1
-            if isinstance(row, dict):
-                yield line, sample_id_of(row)
-
-    with encoding_policy(on_replaced=None):  # replaced bytes are reported once, by the pass that tags
-        duplicates.scan(keys())
-    if not read[0]:
-        raise no_rows(str(source))
+    duplicates = scan_input(str(source), lambda: iter_jsonl(source), sample_id_of, dedupe)
     done_ids = _prepare_output(target, model, provenance, resume)
 
     def report(problem: RowProblem) -> None:

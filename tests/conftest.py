@@ -1,12 +1,23 @@
-"""Shared fixtures. ``judge_server`` is a scripted OpenAI-compatible server on 127.0.0.1 (see judge_server.py)."""
+"""Shared fixtures. ``judge_server`` is a scripted OpenAI-compatible server on 127.0.0.1 (see judge_server.py).
+
+Property tests draw the same examples on every run under CI (``CI`` set: the ``ci`` hypothesis profile,
+derandomized), so a green run is repeatable; elsewhere they explore new examples each run, where a failure is a
+finding to fix. ``HYPOTHESIS_PROFILE`` picks either.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from judge_server import JudgeServer
+
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "explore"))
 
 
 @pytest.fixture

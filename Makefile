@@ -28,7 +28,7 @@ $(VENV)/.dev: $(VENV)/.core
 	$(PIP) install -q -c $(CONSTRAINTS) -e ".[dev]"
 	touch $@
 
-$(VENV)/.bench: $(VENV)/.bench
+$(VENV)/.bench: $(VENV)/.test
 	$(PIP) install -q -c $(CONSTRAINTS) -e ".[bench]"
 	touch $@
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def build_llm_matcher(
@@ -45,3 +46,24 @@ def build_llm_matcher(
         seed=seed,
         max_format_retries=max_format_retries,
     )
+
+
+def matcher_from_options(matcher_name: str, *, judge_model: str | None, **llm_options: Any) -> Any:
+    """The matcher a command's ``--matcher`` names: the local one, or an LLM matcher built from ``llm_options``
+    (the keywords of :func:`build_llm_matcher`). Options that cannot work end the command with their reason."""
+    from ..cli import fail
+
+    if matcher_name == "local":
+        try:
+            from ..matchers.local import LocalMatcher
+        except ImportError as exc:
+            raise fail(str(exc)) from None
+        return LocalMatcher()
+    if matcher_name == "llm":
+        if not judge_model:
+            raise fail("--matcher llm needs --judge-model (and --base-url or $OPENAI_BASE_URL)", 2)
+        try:
+            return build_llm_matcher(judge_model=judge_model, **llm_options)
+        except ValueError as exc:
+            raise fail(str(exc), 2) from None
+    raise fail(f"--matcher must be local or llm, not {matcher_name!r}", 2)

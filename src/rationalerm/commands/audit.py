@@ -84,36 +84,23 @@ def audit_reward_command(
         raise fail(f"no row of {input_path} has a {what}, a human checklist and a human label to audit")
     config = RewardConfig(guards=GuardConfig(max_reasons=max_reasons or None))
 
-    if matcher_name == "local":
-        try:
-            from ..matchers.local import LocalMatcher
-        except ImportError as exc:
-            raise fail(str(exc)) from None
-        matcher = LocalMatcher()
-    elif matcher_name == "llm":
-        from ._judging import build_llm_matcher
+    from ._judging import matcher_from_options
 
-        if not judge_model:
-            raise fail("--matcher llm needs --judge-model (and --base-url or $OPENAI_BASE_URL)", 2)
-        try:
-            matcher = build_llm_matcher(
-                judge_model=judge_model,
-                base_urls=base_url or [],
-                api_key=api_key,
-                concurrency=concurrency,
-                timeout=timeout,
-                max_retries=5,
-                structured=False,
-                temperature=temperature,
-                max_tokens=max_tokens,
-                seed=None,
-                cache=None,
-                use_cache=not no_cache,
-            )
-        except ValueError as exc:
-            raise fail(str(exc), 2) from None
-    else:
-        raise fail(f"--matcher must be local or llm, not {matcher_name!r}", 2)
+    matcher = matcher_from_options(
+        matcher_name,
+        judge_model=judge_model,
+        base_urls=base_url or [],
+        api_key=api_key,
+        concurrency=concurrency,
+        timeout=timeout,
+        max_retries=5,
+        structured=False,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=None,
+        cache=None,
+        use_cache=not no_cache,
+    )
 
     source = f"{model}-checklist" if model else "human-checklist"
 

@@ -96,36 +96,23 @@ def evaluate(
     if mode not in ("paper", "reference"):
         raise fail(f"--mode must be paper or reference, not {mode!r}", 2)
     check_input_options(encoding_errors)
-    if matcher_name == "local":
-        try:
-            from ..matchers.local import LocalMatcher
-        except ImportError as exc:
-            raise fail(str(exc)) from None
-        matcher = LocalMatcher()
-    elif matcher_name == "llm":
-        from ._judging import build_llm_matcher
+    from ._judging import matcher_from_options
 
-        if not judge_model:
-            raise fail("--matcher llm needs --judge-model (and --base-url or $OPENAI_BASE_URL)", 2)
-        try:
-            matcher = build_llm_matcher(
-                judge_model=judge_model,
-                base_urls=base_url or [],
-                api_key=api_key,
-                concurrency=concurrency,
-                timeout=timeout,
-                max_retries=max_retries,
-                structured=structured,
-                temperature=temperature,
-                max_tokens=max_tokens,
-                seed=seed,
-                cache=None if no_cache else cache,
-                use_cache=not no_cache,
-            )
-        except ValueError as exc:
-            raise fail(str(exc), 2) from None
-    else:
-        raise fail(f"--matcher must be local or llm, not {matcher_name!r}", 2)
+    matcher = matcher_from_options(
+        matcher_name,
+        judge_model=judge_model,
+        base_urls=base_url or [],
+        api_key=api_key,
+        concurrency=concurrency,
+        timeout=timeout,
+        max_retries=max_retries,
+        structured=structured,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed,
+        cache=None if no_cache else cache,
+        use_cache=not no_cache,
+    )
 
     stem = Path(input_path).stem or "evaluate"
     out = output_dir or Path("runs") / (f"{stem}-{split}" if split else stem)

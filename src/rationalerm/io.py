@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import jsonfast
+from .errors import InputError
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +51,6 @@ class RowProblem:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: field {self.field!r}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-class InputError(Exception):
-    """Input that cannot be used at all (or, with ``strict``, the first bad row)."""
-
-    def __init__(self, problem: RowProblem | str):
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 def collect_jsonl_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:

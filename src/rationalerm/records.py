@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from .errors import RecordError
+
 HUMAN_CHECKLIST_KEY = "human-checklist"
 CHECKLIST_SUFFIX = "-checklist"
 LABEL_SUFFIX = "-label"
@@ -22,15 +24,6 @@ GENERATED_TEXT_SUFFIX = "-generated_text"
 # Preference direction: 1 = response 1 (A) is better, 2 = response 2 (B) is better, 0 = tie.
 Direction = Literal[0, 1, 2]
 TIE: Direction = 0
-
-
-class RecordError(ValueError):
-    """A row that cannot become a record; ``field`` names the offending key."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"field {field!r}: {message}")
-        self.field = field
-        self.message = message
 
 
 # --------------------------------------------------------------------------------------------------------------

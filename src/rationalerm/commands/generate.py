@@ -131,10 +131,10 @@ def run_judge_side(
     try:
         with printer:
             summary = aio.run(run())
-    except ValueError as exc:
-        raise fail(str(exc), 2) from None
     except InputError as exc:
         raise fail(str(exc)) from None
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
     except KeyboardInterrupt:
         err_console.print(f"interrupted; rerun the same command to resume from {target}", highlight=False)
         raise typer.Exit(130) from None

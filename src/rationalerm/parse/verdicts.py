@@ -1,178 +1,16 @@
-"""Parsers of model text. They never raise on text: each returns a value or a :class:`ParseFailure` with a reason.
+"""Parsers of GenRM-side model text: verdicts, reasons, decompositions of a human rationale and MetaRM verdicts.
 
-The MetaJudge answer is free reasoning followed by a result block::
-
-    <RESULT_START>
-    - R1@S2: 0.75
-    - R2@S0: 0
-    <RESULT_END>
-
-Real judges decorate it (bullets or none, ``**bold**``, ``=`` for ``:``, ``.5``, ``0.750``, prose around the block),
-so :func:`parse_metajudge` tolerates all of that, then validates the lines against the list sizes.
-:func:`extract_reference_scores` instead reproduces the released analysis script's extraction rule exactly, for the
-``reference`` metric mode.
+They never raise on text: each returns a value or a :class:`~rationalerm.parse.common.ParseFailure` with a reason.
+Only the visible part of an answer counts (hidden reasoning is stripped first).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from .records import Direction, Match, Matching, parse_direction
-
-
-@dataclass(frozen=True, slots=True)
-class ParseFailure:
-    """Why a model answer could not be used. ``reason`` is a short stable code, ``detail`` says more."""
-
-    reason: str
-    detail: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.reason}: {self.detail}" if self.detail else self.reason
-
-
-# Reasons a MetaJudge answer fails; stable strings, used in outputs and counts.
-NOT_TEXT = "not_text"
-NO_RESULT_BLOCK = "no_result_block"
-NO_SCORE_LINES = "no_score_lines"
-HUMAN_INDEX_OUT_OF_RANGE = "human_index_out_of_range"
-MODEL_INDEX_OUT_OF_RANGE = "model_index_out_of_range"
-SCORE_OUT_OF_RANGE = "score_out_of_range"
-DUPLICATE_HUMAN_ITEM = "duplicate_human_item"
-MISSING_HUMAN_ITEM = "missing_human_item"
-
-_TAG_START = r"<\s*RESULT[\s_]*START\s*>|\[\s*RESULT[\s_]*START\s*\]"
-_TAG_END = r"<\s*/?\s*RESULT[\s_]*END\s*>|\[\s*RESULT[\s_]*END\s*\]|<\s*/\s*RESULT[\s_]*START\s*>"
-_START_RE = re.compile(_TAG_START, re.IGNORECASE)
-_END_RE = re.compile(_TAG_END, re.IGNORECASE)
-
-# One score line: optional bullet or numbering, optional bold/backticks, R<i>@S<j>, ':' or '=', a number.
-_SCORE_LINE_RE = re.compile(
-    r"""^[ \t>]*(?:[-*+•·]|\d+[.)])?[ \t]*[*_`]*[ \t]*
-        R[ \t]*(?P<r>\d+)[ \t]*@[ \t]*S[ \t]*(?P<s>\d+)
-        [ \t]*[*_`]*[ \t]*[:=][ \t]*[*_`]*[ \t]*
-        (?P<score>[-+]?(?:\d+(?:\.\d*)?|\.\d+))""",
-    re.IGNORECASE | re.MULTILINE | re.VERBOSE,
-)
-
-
-def find_result_block(text: str) -> str | None:
-    """The content of the last result block, or None.
-
-    The last block wins because judges often quote the format while reasoning before writing the real answer.
-    A final block with a start tag and no end tag (a truncated or sloppy answer) runs to the end of the text.
-    """
-    # Fast path for the canonical tags: string search instead of a regex scan of the (often long) reasoning.
-    canonical = text.rfind("<RESULT_START>")
-    if canonical >= 0:
-        begin = canonical + 14
-        close = text.find("<RESULT_END>", begin)
-        # Every tag starts with "<" or "[": with neither in the block nor after its end tag (most answers), no
-        # other tag can move the block, and the regex checks below would find nothing.
-        if close >= 0 and _tag_free(text, begin, close) and _tag_free(text, close + 12, len(text)):
-            return text[begin:close]
-        if _START_RE.search(text, begin) is None:
-            if close >= 0 and _END_RE.search(text, begin, close) is None:
-                return text[begin:close]
-            return _block_from(text, begin)
-    starts = list(_START_RE.finditer(text))
-    return _block_from(text, starts[-1].end()) if starts else None
-
-
-def _block_from(text: str, begin: int) -> str:
-    """From ``begin`` to the next end tag, or to the end of the text."""
-    end = _END_RE.search(text, begin)
-    return text[begin : end.start()] if end else text[begin:]
-
-
-def _tag_free(text: str, start: int, end: int) -> bool:
-    """True when ``text[start:end]`` holds neither "<" nor "[" (so no result tag)."""
-    return text.find("<", start, end) < 0 and text.find("[", start, end) < 0
-
-
-def parse_score_lines(block: str) -> list[tuple[int, int, float]]:
-    """Every ``R<i>@S<j>: <score>`` line of a block, in order, without validation."""
-    return [(int(r), int(s), float(score)) for r, s, score in _SCORE_LINE_RE.findall(block)]
-
-
-def parse_metajudge(text: object, n_human: int, n_model: int) -> Matching | ParseFailure:
-    """Parse and validate a MetaJudge answer for a human list of ``n_human`` and a model list of ``n_model``.
-
-    Valid means exactly one line per human item (R1..Rn each once), model indices in 0..n_model and scores in
-    [0, 1]. ``S0`` is "no match" and always scores 0. Duplicate model indices are kept here; the metrics resolve
-    them to a one-to-one matching.
-    """
-    triples = parse_metajudge_triples(text, n_human, n_model)
-    if isinstance(triples, ParseFailure):
-        return triples
-    pairs = tuple(Match(r, s, score) for r, s, score in triples)
-    return Matching(pairs=pairs, n_human=n_human, n_model=n_model)
-
-
-def parse_metajudge_triples(
-    text: object, n_human: int, n_model: int
-) -> list[tuple[int, int, float]] | ParseFailure:
-    """:func:`parse_metajudge` as plain ``(human, model, score)`` triples, R1 to Rn, with no :class:`Matching`
-    built (what ``analyze`` reads on runs of many samples)."""
-    if not isinstance(text, str):
-        return ParseFailure(NOT_TEXT, f"expected text, got {type(text).__name__}")
-    block = find_result_block(text)
-    if block is None:
-        return ParseFailure(NO_RESULT_BLOCK, "no <RESULT_START> ... <RESULT_END> block")
-    lines = parse_score_lines(block)
-    if not lines:
-        return ParseFailure(NO_SCORE_LINES, "the result block has no 'R<i>@S<j>: <score>' line")
-    seen: dict[int, tuple[int, int, float]] = {}
-    for r, s, score in lines:
-        if not 1 <= r <= n_human:
-            return ParseFailure(HUMAN_INDEX_OUT_OF_RANGE, f"R{r}@S{s}: the human list has {n_human} items")
-        if not 0 <= s <= n_model:
-            return ParseFailure(MODEL_INDEX_OUT_OF_RANGE, f"R{r}@S{s}: the model list has {n_model} items")
-        if not 0.0 <= score <= 1.0:
-            return ParseFailure(SCORE_OUT_OF_RANGE, f"R{r}@S{s}: score {score:g} is outside [0, 1]")
-        if r in seen:
-            _, previous_model, previous_score = seen[r]
-            if previous_model == s and previous_score == score:
-                continue  # the same line written twice says nothing new
-            return ParseFailure(DUPLICATE_HUMAN_ITEM, f"R{r} has more than one line")
-        seen[r] = (r, s, score if s != 0 else 0.0)
-    if len(seen) < n_human:
-        missing = [r for r in range(1, n_human + 1) if r not in seen]
-        listed = ", ".join(f"R{r}" for r in missing[:5]) + (" ..." if len(missing) > 5 else "")
-        return ParseFailure(MISSING_HUMAN_ITEM, f"no line for {listed}")
-    return [seen[r] for r in range(1, n_human + 1)]
-
-
-# --------------------------------------------------------------------------------------------------------------
-# The released analysis script's extraction, for the `reference` metric mode.
-
-_REFERENCE_START = "<RESULT_START>"
-_REFERENCE_END = "<RESULT_END>"
-_REFERENCE_LINE_RE = re.compile(r"- R(\d+)@S(\d+): (\d+(?:\.\d+)?)")
-
-
-def extract_reference_scores(text: object) -> list[tuple[int, int, float]] | ParseFailure:
-    """The released script's rule: the first tagged block, every ``- R<i>@S<j>: <score>`` match inside it, and an
-    error when there is none or any score is outside [0, 1]. No other validation (that happens in the metrics)."""
-    if not isinstance(text, str):
-        return ParseFailure(NOT_TEXT, f"expected text, got {type(text).__name__}")
-    # re.search(r"<RESULT_START>(.*?)<RESULT_END>", text, re.DOTALL) in the script: the first start tag and the
-    # first end tag after it (a later start tag cannot have an end tag when the first has none).
-    start = text.find(_REFERENCE_START)
-    end = text.find(_REFERENCE_END, start + len(_REFERENCE_START)) if start >= 0 else -1
-    if end < 0:
-        return ParseFailure(NO_RESULT_BLOCK, "RESULT_START and RESULT_END tags not found")
-    found = _REFERENCE_LINE_RE.findall(text, start + len(_REFERENCE_START), end)
-    if not found:
-        return ParseFailure(NO_SCORE_LINES, "no score lines matching '- R<i>@S<j>: <score>'")
-    scores = [(int(r), int(s), float(score)) for r, s, score in found]
-    for r, s, score in scores:
-        if not 0 <= score <= 1:
-            return ParseFailure(SCORE_OUT_OF_RANGE, f"score {score} for R{r}@S{s} is not in range 0-1")
-    return scores
-
+from ..records import Direction, parse_direction
+from .common import ParseFailure, find_result_block, not_text, strip_hidden_reasoning
 
 # --------------------------------------------------------------------------------------------------------------
 # GenRM answers: hidden reasoning, verdicts and reasons.
@@ -194,26 +32,6 @@ NO_CLAIMS_SECTION = "no_claims_section"
 CLAIM_COUNT_MISMATCH = "claim_count_mismatch"
 NO_METARM_VERDICT = "no_metarm_verdict"
 UNKNOWN_METARM_VERDICT = "unknown_metarm_verdict"
-
-_THINK_OPEN_RE = re.compile(r"<\s*(think|thinking|reasoning)\s*>", re.IGNORECASE)
-_THINK_CLOSE_RE = re.compile(r"<\s*/\s*(?:think|thinking|reasoning)\s*>", re.IGNORECASE)
-
-
-def strip_hidden_reasoning(text: object) -> str:
-    """The visible part of an answer: everything after the last closing ``</think>`` (also ``</thinking>``,
-    ``</reasoning>``), as R-Align's ``remove_thinking_content`` does; an opened, never closed think block (an answer
-    cut off while thinking) hides everything from its opening tag on. Non-text gives ``""``.
-
-    A ``reasoning_content`` field never reaches this function: the judge pool reads only ``message.content``.
-    """
-    if not isinstance(text, str):
-        return ""
-    closes = list(_THINK_CLOSE_RE.finditer(text))
-    visible = text[closes[-1].end() :] if closes else text
-    opened = _THINK_OPEN_RE.search(visible)
-    if opened is not None:
-        visible = visible[: opened.start()]
-    return visible.strip()
 
 
 # \boxed{...} with one level of nested braces (\boxed{\text{A}}); the backslash is often dropped.
@@ -293,7 +111,7 @@ def parse_verdict(text: object, style: GenRMStyle = "rationalerm") -> Direction 
     B), so a tie is a :class:`ParseFailure`.
     """
     if not isinstance(text, str):
-        return ParseFailure(NOT_TEXT, f"expected text, got {type(text).__name__}")
+        return not_text(text)
     visible = strip_hidden_reasoning(text)
     if not visible:
         return ParseFailure(EMPTY_AFTER_REASONING, "nothing is left once hidden reasoning is removed")
@@ -393,7 +211,7 @@ def parse_reasons(text: object, style: GenRMStyle = "rationalerm") -> list[str] 
     one response each). No cap here: the caller cuts the list (``--max-reasons``).
     """
     if not isinstance(text, str):
-        return ParseFailure(NOT_TEXT, f"expected text, got {type(text).__name__}")
+        return not_text(text)
     visible = strip_hidden_reasoning(text)
     block = find_result_block(visible)
     scope = block if block is not None else visible
@@ -450,7 +268,7 @@ def parse_decomposition(text: object) -> Decomposition | ParseFailure:
     claims read. An answer with ``CLAIM_COUNT=0`` and no claims is a valid empty decomposition.
     """
     if not isinstance(text, str):
-        return ParseFailure(NOT_TEXT, f"expected text, got {type(text).__name__}")
+        return not_text(text)
     visible = strip_hidden_reasoning(text)
     block = find_result_block(visible)
     scope = block if block is not None else visible
@@ -509,7 +327,7 @@ def parse_metarm_verdict(text: object) -> MetaRMVerdict | ParseFailure:
     """``Correct`` or ``Incorrect`` from the MetaRM's ``<final_verdict>`` tag (markdown and a final period are
     tolerated). A reply without the tag is a failure, excluded from S-Corr and F-Score, as in R-Align."""
     if not isinstance(text, str):
-        return ParseFailure(NOT_TEXT, f"expected text, got {type(text).__name__}")
+        return not_text(text)
     content = extract_tag(text, "final_verdict")
     if content is None:
         return ParseFailure(NO_METARM_VERDICT, "no <final_verdict> tag")

@@ -1,5 +1,5 @@
-"""Reading and writing: JSONL in and out, atomic summaries, append-only resumable outputs, and the input policy
-every command shares.
+"""Reading and writing JSONL: rows in, rows out, atomic writes, an append-only output that survives a kill (its torn
+last line is cut on reopening), and the input policy every command shares.
 
 Bad input never loses good input: readers yield a :class:`RowProblem` (file, line, field, message) for a bad row and
 go on with the next one; the caller decides whether to stop (``--strict``) or count it.
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import jsonfast
-from .errors import InputError
+from .. import jsonfast
+from ..errors import InputError
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +323,7 @@ class JsonlAppender:
     """An append-only JSONL output that survives being killed at any moment.
 
     Each record is written as one ``write`` of a complete line and flushed; on open, a torn last line left by a
-    killed process is cut off, so the file always holds whole records. Use :func:`read_completed` to resume.
+    killed process is cut off, so the file always holds whole records. :class:`rationalerm.io.resume.ResumableOutput` resumes from it.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, fsync: bool = False):
@@ -380,31 +380,6 @@ def repair_torn_tail(path: Path) -> bool:
                 pass
         handle.truncate(last_start)
         return True
-
-
-def read_completed(path: str | os.PathLike[str], key: str = "id") -> dict[str, dict[str, Any]]:
-    """The last record per ``key`` in an output file (later lines supersede earlier ones for the same key)."""
-    done: dict[str, dict[str, Any]] = {}
-    if not Path(path).exists():
-        return done
-    for _, row in iter_jsonl(path):
-        if isinstance(row, dict) and key in row:
-            done[str(row[key])] = row
-    return done
-
-
-# Dataset loaders live in rationalerm.datasets (they build on this module); they are reachable from here too.
-_DATASET_LOADERS = frozenset(
-    {"load_rationalerm", "load_helpsteer3_preference", "load_judgebench", "load_rmbench", "iter_rows"}
-)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _DATASET_LOADERS:
-        from . import datasets
-
-        return getattr(datasets, name)
-    raise AttributeError(f"module 'rationalerm.io' has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------------------------------------------

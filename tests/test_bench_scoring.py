@@ -10,10 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rationalerm.bench.judgebench import (
-    CATEGORIES,
-    category_of,
     judged_pair_from_row,
-    load_judgebench_pairs,
     load_judged_pairs,
     score_judged_pairs,
     score_judgments_file,
@@ -23,13 +20,13 @@ from rationalerm.bench.rmbench import (
     ScoredItem,
     easy_normal_hard,
     load_pair_verdicts,
-    load_rmbench_dir,
-    load_rmbench_file,
     score_rmbench_scores,
     score_rmbench_verdicts,
 )
 from rationalerm.bench.rules import double_game_won, flip, parse_decision
 from rationalerm.cli import app
+from rationalerm.data.judgebench import CATEGORIES, category_of, load_judgebench_pairs
+from rationalerm.data.rmbench import load_rmbench_dir, load_rmbench_file
 from rationalerm.io import InputError
 from rationalerm.records import RecordError
 

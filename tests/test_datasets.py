@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rationalerm.datasets import (
+from rationalerm.data import (
     annotator_rationales,
     count_rows,
     iter_rows,

@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rationalerm.cli import app
-from rationalerm.datasets import (
+from rationalerm.data import (
     LabelJoin,
     join_labels,
     load_helpsteer3_preference,
@@ -472,7 +472,7 @@ def _run_online(
 def test_online_each_loader_reads_its_hub_id_through_datasets(hub: HubReplica, tmp_path: Path) -> None:
     script = """
 import json
-from rationalerm.datasets import *
+from rationalerm.data import *
 data = read_rationalerm("Qwen/RationaleRM")
 print(json.dumps({
     "origin": data.source.origin, "rows": len(data.rows), "matched": data.labels.matched,
@@ -583,7 +583,7 @@ def test_a_hub_that_cannot_be_reached_falls_back_to_the_hub_cache(hub_cache: Pat
     )
     for variable in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
         env.pop(variable, None)
-    script = "from rationalerm.datasets import read_rationalerm as r; d = r('Qwen/RationaleRM'); "
+    script = "from rationalerm.data import read_rationalerm as r; d = r('Qwen/RationaleRM'); "
     script += "print(d.source.origin, d.labels.matched)"
     result = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300

@@ -1,8 +1,9 @@
 """Outcome accuracy on public judge benchmarks, scored with each benchmark's official rules.
 
-:mod:`~rationalerm.bench.judgebench` loads JudgeBench pairs and scores judgments with its double-game rule;
-:mod:`~rationalerm.bench.rmbench` loads RM-Bench prompts and scores scalar reward models (per-response scores) and
-generative judges (pairwise verdicts in both orders) on its 3x3 style matrix. Nothing here calls a model.
+:mod:`~rationalerm.bench.rules` holds the double-game rule; :mod:`~rationalerm.bench.judgebench` scores JudgeBench
+judgments with it; :mod:`~rationalerm.bench.rmbench` scores scalar reward models (per-response scores) and
+generative judges (pairwise verdicts in both orders) on RM-Bench's 3x3 style matrix. The benchmarks' pairs and
+prompts are loaded by :mod:`rationalerm.data` (re-exported here until the shims go). Nothing here calls a model.
 """
 
 from .judgebench import (

@@ -1,6 +1,6 @@
-"""RM-Bench (THU-KEG/RM-Bench): loading the prompts and scoring reward models and generative judges.
+"""RM-Bench (THU-KEG/RM-Bench): scoring reward models and generative judges with the leaderboard's rules.
 
-Each prompt has 3 chosen and 3 rejected responses in the styles concise, detailed plain and detailed markdown
+Each prompt (loaded by :mod:`rationalerm.data.rmbench`) has 3 chosen and 3 rejected responses in the styles concise, detailed plain and detailed markdown
 (indexes 0, 1, 2). Every chosen i is compared with every rejected j, and acc[i][j] is the share of a domain's
 prompts where chosen i wins (strictly: a tie loses). Normal is the diagonal mean; Hard the upper-right triangle
 (i < j: the chosen response is *less* styled than the rejected one, so a style-biased judge fails); Easy the
@@ -14,206 +14,38 @@ and their mean is ``overall``.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from ..io import InputError, RowProblem, iter_jsonl
-from ..records import Direction, RecordError
-from .rules import flip, is_consistent, percent, require_file, require_str, row_problem, verdict_points
-
-STYLES = ("concise", "detailed_plain", "detailed_markdown")
-N_STYLES = len(STYLES)
-DOMAINS = ("chat", "code", "math", "safety")
-# The published files and the hub's ``domain`` column split safety in two; the leaderboard pools them.
-SOURCE_DOMAINS = {
-    "chat": "chat",
-    "code": "code",
-    "math": "math",
-    "safety": "safety",
-    "safety-refuse": "safety",
-    "safety-response": "safety",
-}
-DATA_FILES = tuple(
-    f"{name}_filtered.json" for name in ("chat", "code", "math", "safety-refuse", "safety-response")
+from ..data.rmbench import (  # noqa: F401  # STYLES..source_domain_from_filename moved: shim removed at the end
+    DATA_FILES,
+    DOMAINS,
+    N_STYLES,
+    SOURCE_DOMAINS,
+    STYLES,
+    RMBenchItem,
+    domain_of,
+    item_from_row,
+    load_rmbench_dir,
+    load_rmbench_file,
+    load_rows,
+    row_domain,
+    source_domain_from_filename,
+    style_triple,
 )
+from ..data.rows import ProblemSink, at_element, build_jsonl, raise_problem, require_str
+from ..errors import InputError, RecordError
+from ..io import RowProblem
+from ..records import Direction
+from .rules import flip, is_consistent, percent, verdict_points
 
-T = TypeVar("T")
 PathLike = str | os.PathLike[str]
+
 Matrix = tuple[tuple[float, ...], ...]
 Grid = tuple[tuple[bool, ...], ...]  # won[i][j] for one prompt
-
-
-def domain_of(name: str) -> str:
-    """The leaderboard domain of a domain name as written in the data (``safety-refuse`` -> ``safety``)."""
-    try:
-        return SOURCE_DOMAINS[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown RM-Bench domain {name!r} (expected one of {', '.join(SOURCE_DOMAINS)})"
-        ) from None
-
-
-_FILE_DOMAIN_RE = re.compile(r"^(safety-refuse|safety-response|chat|code|math)(?:_|\.|$)")
-
-
-def source_domain_from_filename(path: str | os.PathLike[str]) -> str | None:
-    """The domain a file name starts with: ``chat_filtered.json``, and the official result files named after their
-    data file (``code_filtered_<model>_REWORD_MODEL_<time>.json``); None for e.g. ``total_dataset.json``."""
-    match = _FILE_DOMAIN_RE.match(Path(path).name)
-    return match.group(1) if match else None
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Reading rows: a JSON array (the published layout) or JSON Lines, bad rows located by line or array element
-
-
-def _iter_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, int | None, dict[str, Any] | RowProblem]]:
-    """``(line, element, row or problem)``: JSONL rows have a line, rows of a JSON array a 1-based element."""
-    name = str(path)
-    require_file(path)
-    if Path(path).suffix == ".jsonl":
-        for line, row in iter_jsonl(path):
-            yield line, None, row
-        return
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise InputError(RowProblem(name, exc.lineno, None, f"not valid JSON ({exc.msg})")) from None
-    if not isinstance(data, list):
-        raise InputError(
-            RowProblem(name, 0, None, f"expected a JSON array of rows, got {type(data).__name__}")
-        )
-    for index, row in enumerate(data, start=1):
-        if isinstance(row, dict):
-            yield 0, index, row
-        else:
-            message = f"element {index}: expected a JSON object, got {type(row).__name__}"
-            yield 0, index, RowProblem(name, 0, None, message)
-
-
-def _load_rows(
-    path: str | os.PathLike[str],
-    build: Callable[..., T],
-    on_problem: Callable[[RowProblem], None] | None,
-) -> list[T]:
-    """``build(row, file_domain=...)`` for each row of ``path``; bad rows go to ``on_problem`` or raise."""
-    report = on_problem or _raise
-    file_domain = source_domain_from_filename(path)
-    built: list[T] = []
-    for line, element, row in _iter_rows(path):
-        if isinstance(row, RowProblem):
-            report(row)
-            continue
-        try:
-            built.append(build(row, file_domain=file_domain))
-        except RecordError as exc:
-            report(row_problem(str(path), line, exc, element=element))
-    return built
-
-
-def _raise(problem: RowProblem) -> None:
-    raise InputError(problem)
-
-
-def _row_domain(row: Mapping[str, Any], file_domain: str | None) -> str:
-    """The row's ``domain`` (the hub and ``total_dataset.json`` have one), else the file's."""
-    value = row.get("domain", file_domain)
-    if value is None:
-        raise RecordError("domain", "missing (and the file name does not start with a domain)")
-    if not isinstance(value, str) or value not in SOURCE_DOMAINS:
-        raise RecordError("domain", f"must be one of {', '.join(SOURCE_DOMAINS)}, got {value!r}")
-    return value
-
-
-def _triple(row: Mapping[str, Any], key: str, kind: Callable[[Any], Any], what: str) -> tuple[Any, ...]:
-    value = row.get(key)
-    if not isinstance(value, list) or len(value) != N_STYLES:
-        raise RecordError(
-            key, f"must be a list of {N_STYLES} {what} (concise, detailed plain, detailed markdown)"
-        )
-    return tuple(kind(item) for item in value)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Prompts
-
-
-@dataclass(frozen=True, slots=True)
-class RMBenchItem:
-    """One RM-Bench prompt with its 3 chosen and 3 rejected responses (index = style, see :data:`STYLES`)."""
-
-    id: str
-    source_domain: str  # as in the data: chat, code, math, safety-refuse, safety-response
-    prompt: str
-    chosen: tuple[str, str, str]
-    rejected: tuple[str, str, str]
-    subset: str | None = None
-
-    @property
-    def domain(self) -> str:
-        return domain_of(self.source_domain)
-
-    def comparisons(self) -> Iterator[tuple[int, int, str, str]]:
-        """The 9 ``(chosen index, rejected index, chosen text, rejected text)`` pairs a judge must decide."""
-        for i in range(N_STYLES):
-            for j in range(N_STYLES):
-                yield i, j, self.chosen[i], self.rejected[j]
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError
-    return value
-
-
-def item_from_row(row: Mapping[str, Any], *, file_domain: str | None = None) -> RMBenchItem:
-    """An :class:`RMBenchItem` from an RM-Bench row; :class:`RecordError` names a bad field."""
-    source_domain = _row_domain(row, file_domain)
-    responses = {}
-    for key in ("chosen", "rejected"):
-        try:
-            responses[key] = _triple(row, key, _text, "strings")
-        except TypeError:
-            raise RecordError(key, f"must be a list of {N_STYLES} strings") from None
-    subset = row.get("subset")
-    return RMBenchItem(
-        id=require_str(row, "id"),
-        source_domain=source_domain,
-        prompt=require_str(row, "prompt"),
-        chosen=responses["chosen"],
-        rejected=responses["rejected"],
-        subset=subset if isinstance(subset, str) else None,
-    )
-
-
-def load_rmbench_file(
-    path: str | os.PathLike[str], *, on_problem: Callable[[RowProblem], None] | None = None
-) -> list[RMBenchItem]:
-    """The prompts of one RM-Bench data file; the domain comes from each row's ``domain`` or the file name.
-
-    A bad row raises :class:`~rationalerm.io.InputError` naming the file, the array element (or JSONL line) and
-    the field, unless ``on_problem`` is given, in which case it is reported there and skipped.
-    """
-    return _load_rows(path, item_from_row, on_problem)
-
-
-def load_rmbench_dir(
-    folder: str | os.PathLike[str], *, on_problem: Callable[[RowProblem], None] | None = None
-) -> list[RMBenchItem]:
-    """The prompts of every published per-domain file present in ``folder`` (:data:`DATA_FILES`); a missing
-    file (math, here) is simply absent from the result, and :func:`score_grids` reports which domains were seen."""
-    base = Path(folder)
-    found = [base / name for name in DATA_FILES if (base / name).is_file()]
-    if not found:
-        raise InputError(RowProblem(str(base), 0, None, f"none of {', '.join(DATA_FILES)} is here"))
-    return [item for path in found for item in load_rmbench_file(path, on_problem=on_problem)]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -388,32 +220,27 @@ def _score_value(value: Any) -> float | None:
 
 def scored_item_from_row(row: Mapping[str, Any], *, file_domain: str | None = None) -> ScoredItem:
     """A row of the official RM-Bench result layout (a data row plus ``score_chosen`` and ``score_rejected``)."""
-    source_domain = _row_domain(row, file_domain)
-    scores = {}
-    for key in ("score_chosen", "score_rejected"):
-        try:
-            scores[key] = _triple(row, key, _score_value, "numbers")
-        except TypeError:
-            raise RecordError(key, f"must be a list of {N_STYLES} numbers (or nulls)") from None
+    source_domain = row_domain(row, file_domain)
+    chosen, rejected = (
+        style_triple(row, key, _score_value, "numbers", "numbers (or nulls)")
+        for key in ("score_chosen", "score_rejected")
+    )
     return ScoredItem(
-        id=require_str(row, "id"),
-        source_domain=source_domain,
-        score_chosen=scores["score_chosen"],
-        score_rejected=scores["score_rejected"],
+        id=require_str(row, "id"), source_domain=source_domain, score_chosen=chosen, score_rejected=rejected
     )
 
 
 def load_scored_items(
-    path: str | os.PathLike[str], *, on_problem: Callable[[RowProblem], None] | None = None
+    path: str | os.PathLike[str], *, on_problem: ProblemSink | None = None
 ) -> list[ScoredItem]:
     """The scored prompts of a result file (a JSON array or JSONL); domain from the rows or the file name."""
-    return _load_rows(path, scored_item_from_row, on_problem)
+    return load_rows(path, scored_item_from_row, on_problem)
 
 
 def score_rmbench_scores(
     source: PathLike | Iterable[PathLike] | Iterable[Mapping[str, Any]],
     *,
-    on_problem: Callable[[RowProblem], None] | None = None,
+    on_problem: ProblemSink | None = None,
 ) -> RMBenchResult:
     """Score a scalar reward model from its per-response scores.
 
@@ -430,7 +257,7 @@ def score_rmbench_scores(
                 try:
                     items.append(scored_item_from_row(entry))
                 except RecordError as exc:
-                    (on_problem or _raise)(row_problem("<rows>", 0, exc, element=index))
+                    (on_problem or raise_problem)(at_element("<rows>", index, exc))
             else:
                 items.extend(load_scored_items(entry, on_problem=on_problem))
     seen: set[tuple[str, str]] = set()
@@ -540,21 +367,10 @@ class PairVerdict:
 
 
 def load_pair_verdicts(
-    path: str | os.PathLike[str], *, on_problem: Callable[[RowProblem], None] | None = None
+    path: str | os.PathLike[str], *, on_problem: ProblemSink | None = None
 ) -> list[PairVerdict]:
     """Pair verdicts from a JSONL file of :meth:`PairVerdict.to_row` rows."""
-    report = on_problem or _raise
-    verdicts: list[PairVerdict] = []
-    require_file(path)
-    for line, row in iter_jsonl(path):
-        if isinstance(row, RowProblem):
-            report(row)
-            continue
-        try:
-            verdicts.append(PairVerdict.from_row(row))
-        except RecordError as exc:
-            report(row_problem(str(path), line, exc))
-    return verdicts
+    return build_jsonl(path, PairVerdict.from_row, on_problem)
 
 
 def score_rmbench_verdicts(verdicts: Iterable[PairVerdict]) -> RMBenchResult:

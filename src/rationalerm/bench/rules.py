@@ -1,4 +1,4 @@
-"""The double-game rule shared by JudgeBench and RM-Bench judging, and the row-reading helpers both loaders use.
+"""The double-game rule shared by JudgeBench and RM-Bench judging.
 
 A verdict is a :data:`~rationalerm.records.Direction`: 1 = response A better, 2 = response B better, 0 = tie.
 JudgeBench judges each pair twice, the second time with the responses swapped, and writes the second decision in
@@ -9,13 +9,11 @@ one right verdict plus one tie or failure wins, while one right and one wrong (a
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
-from ..io import InputError, RowProblem
-from ..records import Direction, RecordError, parse_direction
+from ..data.rows import require_file, require_str, row_problem  # noqa: F401  # moved: shim removed at the end
+from ..records import Direction, parse_direction
 
 
 def flip(decision: Direction | None) -> Direction | None:
@@ -64,28 +62,3 @@ def is_consistent(first: Direction | None, second_flipped_back: Direction | None
 def percent(numerator: int | float, denominator: int | float) -> float | None:
     """100 * numerator / denominator, or None when there is nothing to divide by."""
     return 100.0 * numerator / denominator if denominator else None
-
-
-def require_str(row: Mapping[str, Any], key: str, *, allow_empty: bool = True) -> str:
-    """``row[key]`` as a string; numbers (ids written as ints in some files) are accepted and turned to text."""
-    if key not in row or row[key] is None:
-        raise RecordError(key, "missing")
-    value = row[key]
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise RecordError(key, f"must be a string, got {type(value).__name__}")
-    text = str(value)
-    if not allow_empty and not text.strip():
-        raise RecordError(key, "must not be empty")
-    return text
-
-
-def require_file(path: str | os.PathLike[str]) -> None:
-    """An :class:`~rationalerm.io.InputError` (not a traceback) for an input file that is not there."""
-    if not Path(path).is_file():
-        raise InputError(RowProblem(str(path), 0, None, "no such file"))
-
-
-def row_problem(path: str, line: int, error: RecordError, *, element: int | None = None) -> RowProblem:
-    """A :class:`RowProblem` for a bad row; ``element`` (1-based) locates rows of a JSON array, which have no line."""
-    message = error.message if element is None else f"element {element}: {error.message}"
-    return RowProblem(path, line, error.field, message)

@@ -43,7 +43,9 @@ chromium:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null) ; } || \
 	  echo "chromium not installed: the report rendering test will be skipped"
 
+# lint-imports checks the layers of docs/architecture.md (the contract: [tool.importlinter] in pyproject.toml).
 test: $(VENV)/.test chromium
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -m "not slow" -q
 
 test-all: $(VENV)/.test
@@ -58,6 +60,7 @@ test-latest: chromium
 	$(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e ".[local,test,hub,train]" $(TORCH)
 	@$(LATEST)/bin/python -m pip list --format=freeze 2>/dev/null | \
 	  grep -iE '^(aiohttp|pydantic|numpy|scipy|typer|rich|orjson|uvloop|matplotlib|datasets|transformers|trl|sentence-transformers|onnxruntime|pytest)==' | tr '\n' ' '; echo
+	$(LATEST)/bin/lint-imports --no-cache
 	$(LATEST)/bin/python -m pytest -m "not slow" -q -p no:cacheprovider
 
 # The rewards inside the real trainers: TRL's GRPOTrainer (main venv), OpenRLHF's reward client against serve-reward

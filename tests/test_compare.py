@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from rationalerm.compare import (
+from rationalerm.stats.paired import (
     agreement,
     holm_adjust,
     label_rates,

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rationalerm.metrics import (
+from rationalerm.records import Match, Matching, SampleMetrics
+from rationalerm.stats.consistency import (
     average_precision,
     bootstrap_ci,
     optimal_matching,
@@ -19,7 +20,6 @@ from rationalerm.metrics import (
     resolve_one_to_one,
     summarize,
 )
-from rationalerm.records import Match, Matching, SampleMetrics
 
 # method.md section 4: 5 model items, matches at positions 1 (1.0) and 3 (0.75), n = 4.
 VECTOR = Matching.from_triples([[1, 1, 1.0], [2, 3, 0.75], [3, 0, 0], [4, 0, 0]], n_human=4, n_model=5)

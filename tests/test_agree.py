@@ -17,8 +17,8 @@ from rationalerm.compare import agreement
 from rationalerm.io import InputError
 from rationalerm.matchers import MatchOutcome, MatchRequest
 from rationalerm.metrics import optimal_matching
-from rationalerm.workflows.agree import agree, load_evaluate_run
-from rationalerm.workflows.evaluate import evaluate
+from rationalerm.runs.agree import agree, load_evaluate_run
+from rationalerm.runs.evaluate import evaluate
 from test_evaluate import ExactMatcher, _canonical
 
 DATA = Path(__file__).parent / "fixtures" / "report" / "judged.jsonl"

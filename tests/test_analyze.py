@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from rationalerm.cli import app
 from rationalerm.io import InputError
-from rationalerm.workflows.analyze import analyze
+from rationalerm.runs.analyze import analyze
 
 FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()

@@ -12,7 +12,7 @@ from pathlib import Path
 from judge_server import chat_reply, prompt_text
 from rationalerm.llm import JudgePool
 from rationalerm.records import sample_from_row
-from rationalerm.workflows.decompose import DecomposeSettings, decompose_rationales, field_texts
+from rationalerm.runs.decompose import DecomposeSettings, decompose_rationales, field_texts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "judge_side"
 SOURCE = FIXTURES / "helpsteer3_preference.jsonl"

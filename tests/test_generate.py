@@ -13,7 +13,7 @@ import pytest
 
 from judge_server import JudgeServer, Reply, chat_reply, prompt_text
 from rationalerm.llm import JudgePool
-from rationalerm.workflows.generate import GenRMSettings, generate_judgments, judge_pair
+from rationalerm.runs.generate import GenRMSettings, generate_judgments, judge_pair
 
 FIXTURES = Path(__file__).parent / "fixtures" / "judge_side"
 KEY = "sk-test-SECRET-generate-41"
@@ -252,7 +252,7 @@ def test_cli_generate_end_to_end(judge_server, tmp_path):
 
 
 def test_synchronous_generate_file_opens_its_own_pool(judge_server, tmp_path):
-    from rationalerm.workflows.generate import generate_file
+    from rationalerm.runs.generate import generate_file
 
     judge_server.script = honest_genrm
     output = tmp_path / "sync.jsonl"

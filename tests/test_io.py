@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from rationalerm import jsonfast
 from rationalerm.io import JsonlAppender, atomic_write_bytes, dumps_line, iter_jsonl
 from rationalerm.io import RowProblem as IoRowProblem
-from rationalerm.workflows.judge import _compact, _line_key
+from rationalerm.runs.judge import _compact, _line_key
 
 json_values = st.recursive(
     st.none()

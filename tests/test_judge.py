@@ -21,8 +21,8 @@ from rationalerm.matchers import Matcher, MatchRequest
 from rationalerm.matchers.llm import LLMMatcher
 from rationalerm.parse import ParseFailure, parse_metajudge
 from rationalerm.records import Matching, sample_from_row
-from rationalerm.workflows.analyze import analyze
-from rationalerm.workflows.judge import judge_file, judge_samples
+from rationalerm.runs.analyze import analyze
+from rationalerm.runs.judge import judge_file, judge_samples
 
 MODEL = "genrm"
 KEY = "sk-test-SECRET-7c1e0b93d2"

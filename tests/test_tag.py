@@ -20,17 +20,19 @@ from rationalerm.llm import JudgePool
 from rationalerm.parse import ParseFailure
 from rationalerm.prompts import load_prompt
 from rationalerm.records import sample_from_row
-from rationalerm.workflows.tag import (
+from rationalerm.parse.tags import (
     DUPLICATE_ITEM,
     MISSING_FLAWS,
     MISSING_ITEM,
-    NO_RESULT_BLOCK,
     UNKNOWN_CATEGORY,
     UNKNOWN_FLAW,
     ItemTags,
+    parse_tags,
+)
+from rationalerm.parse.metajudge import NO_RESULT_BLOCK
+from rationalerm.runs.tag import (
     Tagger,
     TagRunSummary,
-    parse_tags,
     render_tag_prompt,
     tag_file,
     tag_rates,

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_batch_layout_maps_the_paper_sizes() -> None:
-    from rationalerm.workflows.train import TrainConfig
+    from rationalerm.runs.train import TrainConfig
 
     config = TrainConfig(data="x")
     # 128 prompts x 8 rollouts per optimizer step, 256 x 8 per generation, on 8 GPUs x 8 completions each.
@@ -30,7 +30,7 @@ def test_batch_layout_maps_the_paper_sizes() -> None:
 
 
 def test_config_rejects_unknown_keys(tmp_path: Path) -> None:
-    from rationalerm.workflows.train import TrainConfig
+    from rationalerm.runs.train import TrainConfig
 
     path = tmp_path / "c.yaml"
     path.write_text("data: d.jsonl\nlearning_rat: 1\n")

@@ -150,7 +150,9 @@ class ResumableOutput:
             return RowProblem("", 0, None, "not a JSON object")
         return self.key(row)
 
-    def compact(self, order: Sequence[str], appended: tuple[int, Sequence[tuple[str, int]]] | None = None) -> None:
+    def compact(
+        self, order: Sequence[str], appended: tuple[int, Sequence[tuple[str, int]]] | None = None
+    ) -> None:
         """Rewrite the file atomically: rows of ``order``'s keys in that order, the other keyed rows after them,
         then every unkeyed row as it was; lines that are not JSON objects are dropped.
 
@@ -258,7 +260,9 @@ class RunSummary:
     def failed(self) -> int:
         return self.parse_failed + self.error
 
-    def add(self, status: str, reason: str | None = None, *, calls: Iterable[Any] = (), tags: Iterable[str] = ()) -> None:
+    def add(
+        self, status: str, reason: str | None = None, *, calls: Iterable[Any] = (), tags: Iterable[str] = ()
+    ) -> None:
         """Count one row written now: its status, why it is not ``ok``, the judge calls it made (their ``usage`` and
         ``cached``) and extra counts (``tags``)."""
         self.processed += 1

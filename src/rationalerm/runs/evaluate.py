@@ -1,0 +1,470 @@
+"""Evaluate judged models on HelpSteer3-Atomic-layout rows (a file, a snapshot folder or ``Qwen/RationaleRM`` from
+the Hub): match each model's reasons to the human reasons, score rationale consistency beside outcome accuracy, and
+write a report folder. Human labels the rows lack are joined from HelpSteer3 (:mod:`rationalerm.datasets`); the
+samples left without one are counted and named, not silently dropped from outcome accuracy. A ``label`` that says no
+direction (``"x"``, ``3``, NaN) is reported with its file and line and counted (``invalid_labels``).
+
+The matcher is any :class:`rationalerm.matchers.Matcher`: the offline local matcher by default, or the LLM MetaJudge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__, aio
+from ..io import InputError, RowProblem, write_json, write_jsonl
+from ..matchers import Matcher, MatchRequest
+from ..metrics import (
+    EVALUATION_CAP,
+    MODES,
+    PAPER,
+    REFERENCE_MAX_CHECKLIST,
+    paper_metrics,
+    proportion_ci,
+    reference_metrics,
+    summarize_by_group,
+)
+from ..parse import ParseFailure
+from ..records import (
+    Matching,
+    ModelResult,
+    PreferenceSample,
+    RecordError,
+    SampleResult,
+    discover_models,
+    invalid_label,
+    sample_from_row,
+)
+
+if TYPE_CHECKING:
+    from ..datasets import LabelJoin, SplitSource
+
+MATCH_CHUNK = (
+    64  # requests per matcher call: small enough for a live progress bar, large enough to batch well
+)
+
+
+@dataclass
+class EvaluateReport:
+    """Per-model results (sorted by rationale consistency), per-sample results, bad rows and provenance."""
+
+    results: list[ModelResult]
+    samples: list[SampleResult]
+    problems: list[RowProblem] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    output_dir: Path | None = None
+    labels: LabelJoin | None = None
+    # per model: verdicts on samples without a human label, which outcome accuracy cannot count
+    outcome_unlabelled: dict[str, int] = field(default_factory=dict)
+    # rows whose ``label`` says no direction ("x", 3, NaN): reported, and left out of outcome accuracy
+    invalid_labels: int = 0
+
+    def invalid_labels_line(self) -> str | None:
+        if not self.invalid_labels:
+            return None
+        rows = "1 row" if self.invalid_labels == 1 else f"{self.invalid_labels} rows"
+        return f"{rows} without a valid label were left out of outcome accuracy"
+
+    def summary(self) -> dict[str, Any]:
+        """The content of ``summary.json``: provenance (with the source and the human-label join), per-model
+        figures."""
+        models = []
+        for r in self.results:
+            s = r.summary
+            models.append(
+                {
+                    "model": r.model,
+                    "outcome_accuracy": r.outcome_accuracy,
+                    "outcome_accuracy_ci": list(r.outcome_ci) if r.outcome_ci else None,
+                    "outcome_n": r.outcome_n,
+                    "outcome_unlabelled": self.outcome_unlabelled.get(r.model, 0),
+                    "rationale_consistency": s.recall,
+                    "rationale_consistency_ci": list(s.ci["recall"]) if "recall" in s.ci else None,
+                    "precision": s.precision,
+                    "recall": s.recall,
+                    "f1": s.f1,
+                    "average_precision": s.average_precision,
+                    "n": r.valid,
+                    "ci": {k: [lo, hi] for k, (lo, hi) in s.ci.items()},
+                    "parse_failed": r.parse_failed,
+                    "skipped": r.skipped,
+                    "failure_reasons": r.failure_reasons,
+                    "skip_reasons": r.skip_reasons,
+                    "by_domain": {d: v.as_dict() for d, v in sorted(r.by_domain.items())},
+                }
+            )
+        summary: dict[str, Any] = {"provenance": self.provenance, "models": models}
+        if self.labels is not None:
+            summary["labels"] = self.labels.as_dict()
+        summary["invalid_labels"] = self.invalid_labels
+        return summary
+
+
+def select_models(rows: Sequence[dict[str, Any]], wanted: Sequence[str] | None) -> list[str]:
+    """Every ``*-checklist`` model over the rows in first-seen order, or the ``wanted`` ones (case-insensitive,
+    spelled as the file spells them)."""
+    seen: dict[str, str] = {}
+    for row in rows:
+        for name in discover_models(row):
+            seen.setdefault(name.lower(), name)
+    if not wanted:
+        return list(seen.values())
+    missing = [w for w in wanted if w.lower() not in seen]
+    if missing:
+        known = ", ".join(seen.values()) or "none"
+        raise InputError(f"no '<model>-checklist' key for {', '.join(missing)} (models in the file: {known})")
+    return [seen[w.lower()] for w in wanted]
+
+
+@dataclass
+class LoadedSamples:
+    """Samples read for evaluation, with where they came from and what happened to their human labels."""
+
+    samples: list[PreferenceSample]
+    models: list[str]
+    problems: list[RowProblem]
+    source: SplitSource
+    labels: LabelJoin
+    invalid_labels: int = 0
+
+
+def read_samples(
+    path: str | os.PathLike[str],
+    *,
+    models: Sequence[str] | None = None,
+    split: str | None = None,
+    labels_from: str | os.PathLike[str] | None = "auto",
+    hub_cache: str | None = None,
+    strict: bool = False,
+    on_problem: Callable[[RowProblem], None] | None = None,
+) -> LoadedSamples:
+    """Read HelpSteer3-Atomic-layout rows into samples with the chosen models' judgments.
+
+    ``path`` is a local .jsonl/.json/.parquet file (``.gz`` too), a snapshot folder of ``Qwen/RationaleRM`` (or a
+    folder holding ``helpsteer3_test_1000.jsonl``), or the Hub id ``Qwen/RationaleRM`` (split ``test`` by default,
+    or ``full``; see :func:`rationalerm.datasets.resolve_split`). Rows without a human label get one joined from
+    HelpSteer3 (``labels_from``, see :func:`rationalerm.datasets.join_labels`). A ``label`` that says no direction
+    is reported (file, line, field ``label``, action "kept": the row still counts for rationale consistency) and
+    counted in ``invalid_labels``; with ``strict`` it stops the run.
+    """
+    from ..datasets import read_rationalerm
+
+    problems: list[RowProblem] = []
+
+    def report(problem: RowProblem) -> None:
+        if strict:
+            raise InputError(problem)
+        problems.append(problem)
+        if on_problem is not None:
+            on_problem(problem)
+
+    data = read_rationalerm(
+        path, split=split, labels_from=labels_from, hub_cache=hub_cache, on_problem=report
+    )
+    name = data.source.name
+    rows = data.rows
+    if not rows:
+        raise InputError(RowProblem(name, 0, None, "no usable rows (empty file?)"))
+    chosen = select_models([r for _, r in rows], models)
+    samples: list[PreferenceSample] = []
+    seen_ids: Counter[str] = Counter()
+    invalid = 0
+    for line, row in rows:
+        try:
+            sample = sample_from_row(row, models=chosen)
+        except RecordError as exc:
+            report(RowProblem(name, line, exc.field, exc.message))
+            continue
+        bad_label = invalid_label(row)
+        if bad_label is not None:
+            invalid += 1
+            problem = RowProblem(
+                name,
+                line,
+                "label",
+                f"{bad_label!r} is not a valid label (1, 2, 0 for a tie, or a verdict such as A>B): left out of "
+                "outcome accuracy",
+                "kept",
+            )
+            if strict:
+                raise InputError(problem)
+            report(problem)
+        seen_ids[sample.id] += 1
+        if seen_ids[sample.id] > 1:  # ids key resumable outputs and caches: keep them unique
+            sample.id = f"{sample.id}#{seen_ids[sample.id]}"
+        samples.append(sample)
+    return LoadedSamples(samples, chosen, problems, data.source, data.labels, invalid)
+
+
+def load_samples(
+    path: str | os.PathLike[str],
+    *,
+    models: Sequence[str] | None = None,
+    strict: bool = False,
+    on_problem: Callable[[RowProblem], None] | None = None,
+    split: str | None = None,
+    labels_from: str | os.PathLike[str] | None = "auto",
+) -> tuple[list[PreferenceSample], list[str], list[RowProblem]]:
+    """``(samples, models, bad rows)``: :func:`read_samples` without the source and label report."""
+    loaded = read_samples(
+        path, models=models, split=split, labels_from=labels_from, strict=strict, on_problem=on_problem
+    )
+    return loaded.samples, loaded.models, loaded.problems
+
+
+async def evaluate_samples(
+    samples: Sequence[PreferenceSample],
+    models: Sequence[str],
+    matcher: Matcher,
+    *,
+    mode: str = PAPER,
+    max_model_items: int | None = EVALUATION_CAP,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[ModelResult], list[SampleResult]]:
+    """Match and score every (sample, model) pair; the building block of :func:`evaluate`."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    results: list[SampleResult] = []
+    pending: list[tuple[SampleResult, MatchRequest, int]] = []
+    for sample in samples:
+        for model in models:
+            judgment = sample.judgments.get(model)
+            outcome = _outcome(sample, model)
+            result = SampleResult(
+                id=sample.id, model=model, domain=sample.domain, metrics=None, outcome_correct=outcome
+            )
+            results.append(result)
+            if judgment is None or judgment.checklist is None:
+                result.status, result.reason = "skipped", "missing_checklist"
+                continue
+            if not sample.human_checklist:
+                result.status, result.reason = "skipped", "empty_human_checklist"
+                continue
+            items = judgment.checklist
+            if mode != PAPER:
+                if len(items) > REFERENCE_MAX_CHECKLIST:
+                    result.status, result.reason = "skipped", "model_list_over_10"
+                    continue
+                if not items:
+                    result.status, result.reason = "skipped", "empty_model_list"
+                    continue
+            kept = list(items[:max_model_items]) if max_model_items else list(items)
+            request = MatchRequest(
+                key=f"{sample.id}::{model}", human=list(sample.human_checklist), model=kept
+            )
+            pending.append((result, request, len(items)))
+
+    total = len(pending)
+    done = 0
+    lock = asyncio.Lock()
+
+    async def run_chunk(chunk: list[tuple[SampleResult, MatchRequest, int]]) -> None:
+        nonlocal done
+        outcomes = await matcher.match([request for _, request, _ in chunk])
+        for (result, request, full_length), outcome in zip(chunk, outcomes, strict=True):
+            _score(result, request, full_length, outcome, mode)
+        async with lock:
+            done += len(chunk)
+            if on_progress is not None:
+                on_progress(done, total)
+
+    if on_progress is not None:
+        on_progress(0, total)
+    chunks = [pending[i : i + MATCH_CHUNK] for i in range(0, total, MATCH_CHUNK)]
+    await asyncio.gather(*(run_chunk(c) for c in chunks))
+
+    per_model = [_model_result(model, mode, results, n_resamples=n_resamples, seed=seed) for model in models]
+    per_model.sort(key=lambda r: (-r.summary.recall, r.model))
+    return per_model, results
+
+
+def _outcome(sample: PreferenceSample, model: str) -> bool | None:
+    judgment = sample.judgments.get(model)
+    if sample.human_label is None or judgment is None or judgment.raw_label is None:
+        return None
+    return judgment.label == sample.human_label  # an unreadable verdict counts as wrong
+
+
+def _score(result: SampleResult, request: MatchRequest, full_length: int, outcome: Any, mode: str) -> None:
+    if isinstance(outcome, ParseFailure):
+        result.status, result.reason = "parse_failed", outcome.reason
+        return
+    if not isinstance(outcome, Matching):
+        result.status, result.reason = "error", f"matcher returned {type(outcome).__name__}"
+        return
+    result.matching = outcome
+    if mode == PAPER:
+        result.metrics = paper_metrics(outcome, cap=None)  # the list was already cut to the items that count
+    else:
+        triples = [(p.human, p.model, p.score) for p in outcome.pairs]
+        metrics = reference_metrics(triples, len(request.human), min(full_length, EVALUATION_CAP))
+        if metrics is None:
+            result.status, result.reason = "parse_failed", "wrong_line_count"
+            return
+        result.metrics = metrics
+    result.status = "ok"
+
+
+def _model_result(
+    model: str, mode: str, results: Sequence[SampleResult], *, n_resamples: int, seed: int
+) -> ModelResult:
+    mine = [r for r in results if r.model == model]
+    ok = [r for r in mine if r.status == "ok" and r.metrics is not None]
+    summary, by_domain = summarize_by_group(
+        [r.metrics for r in ok],  # type: ignore[misc]
+        [r.domain or "unknown" for r in ok],
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    outcomes = [r.outcome_correct for r in mine if r.outcome_correct is not None]
+    accuracy, accuracy_ci = proportion_ci(outcomes, n_resamples=n_resamples, seed=seed)
+    failed = Counter(r.reason or "unknown" for r in mine if r.status in ("parse_failed", "error"))
+    skipped = Counter(r.reason or "unknown" for r in mine if r.status == "skipped")
+    return ModelResult(
+        model=model,
+        mode=mode,
+        summary=summary,
+        valid=len(ok),
+        parse_failed=sum(failed.values()),
+        skipped=sum(skipped.values()),
+        skip_reasons=dict(skipped),
+        failure_reasons=dict(failed),
+        by_domain=by_domain,
+        outcome_accuracy=accuracy if outcomes else None,
+        outcome_n=len(outcomes),
+        outcome_ci=accuracy_ci,
+    )
+
+
+def evaluate(
+    input_path: str | os.PathLike[str],
+    *,
+    matcher: Matcher | None = None,
+    models: Sequence[str] | None = None,
+    mode: str = PAPER,
+    max_model_items: int | None = EVALUATION_CAP,
+    output_dir: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    plot: bool = True,
+    on_problem: Callable[[RowProblem], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    split: str | None = None,
+    labels_from: str | os.PathLike[str] | None = "auto",
+    hub_cache: str | None = None,
+) -> EvaluateReport:
+    """Rationale consistency beside outcome accuracy for every model in ``input_path``.
+
+    ``input_path`` is a file, a snapshot folder or the Hub id ``Qwen/RationaleRM`` (``split``: ``test`` by
+    default, or ``full``); human labels missing from the rows are joined from HelpSteer3 (``labels_from``, see
+    :func:`read_samples`), and the samples left without one are counted per model (``outcome_unlabelled``) and
+    named in ``summary.json`` (``labels.unlabelled_rows``). ``matcher`` defaults to the offline
+    :class:`~rationalerm.matchers.local.LocalMatcher`. With ``output_dir`` it writes ``summary.json``,
+    ``samples.jsonl`` and ``scatter.png`` there (each written atomically).
+    """
+    started = time.time()
+    loaded = read_samples(
+        input_path,
+        models=models,
+        split=split,
+        labels_from=labels_from,
+        hub_cache=hub_cache,
+        strict=strict,
+        on_problem=on_problem,
+    )
+    samples, chosen, problems = loaded.samples, loaded.models, loaded.problems
+    if not chosen:
+        hint = (
+            f" (split {loaded.source.split!r} holds human checklists only: judge it first with "
+            "`rationalerm generate`, then evaluate the output)"
+            if loaded.source.split == "full"
+            else ""
+        )
+        raise InputError(
+            RowProblem(loaded.source.name, 0, None, f"no '<model>-checklist' key in any row{hint}")
+        )
+    if matcher is None:
+        from ..matchers.local import LocalMatcher
+
+        matcher = LocalMatcher()
+
+    async def run() -> tuple[list[ModelResult], list[SampleResult]]:
+        async def score(active: Matcher) -> tuple[list[ModelResult], list[SampleResult]]:
+            return await evaluate_samples(
+                samples,
+                chosen,
+                active,
+                mode=mode,
+                max_model_items=max_model_items,
+                n_resamples=n_resamples,
+                seed=seed,
+                on_progress=on_progress,
+            )
+
+        # A matcher holding connections (the LLM one) opens them inside this event loop and closes them after.
+        if hasattr(matcher, "__aenter__"):
+            async with matcher:  # type: ignore[attr-defined]
+                return await score(matcher)
+        return await score(matcher)
+
+    results, sample_results = aio.run(run())
+    unlabelled = {
+        model: sum(
+            1
+            for sample in samples
+            if sample.human_label is None
+            and model in sample.judgments
+            and sample.judgments[model].raw_label is not None
+        )
+        for model in chosen
+    }
+    provenance = {
+        "input": str(input_path),
+        "source": loaded.source.describe(),
+        "models": list(chosen),
+        "samples": len(samples),
+        "mode": mode,
+        "max_model_items": max_model_items or 0,
+        "matcher": matcher.name,
+        "matcher_settings": matcher.settings(),
+        "bootstrap_resamples": n_resamples,
+        "seed": seed,
+        "rationalerm_version": __version__,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "seconds": round(time.time() - started, 3),
+        "bad_rows": sum(1 for p in problems if not p.is_note),
+    }
+    report = EvaluateReport(
+        results=results,
+        samples=sample_results,
+        problems=problems,
+        provenance=provenance,
+        labels=loaded.labels,
+        outcome_unlabelled=unlabelled,
+        invalid_labels=loaded.invalid_labels,
+    )
+    if output_dir is not None:
+        write_report(report, Path(output_dir), plot=plot)
+    return report
+
+
+def write_report(report: EvaluateReport, output_dir: Path, *, plot: bool = True) -> None:
+    """``summary.json``, ``samples.jsonl`` and ``scatter.png`` in ``output_dir``."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    write_json(output_dir / "summary.json", report.summary())
+    write_jsonl(output_dir / "samples.jsonl", (s.to_row() for s in report.samples))
+    if plot:
+        from ..plots import scatter_accuracy_consistency
+
+        scatter_accuracy_consistency(report.results, output_dir / "scatter.png")
+    report.output_dir = output_dir

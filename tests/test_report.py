@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from rationalerm.cli import app
 from rationalerm.io import InputError
+from rationalerm.report import build_report, collect_inputs, find_ralign, wrong_reason_cases
 from rationalerm.workflows.evaluate import evaluate
-from rationalerm.workflows.report import build_report, collect_inputs, find_ralign, wrong_reason_cases
 from test_agree import ScaledMatcher
 from test_evaluate import ExactMatcher
 

@@ -16,6 +16,12 @@ from typing import Any, Literal, NamedTuple
 
 from .errors import RecordError
 
+# The status of an output row (a sample scored, judged or tagged): final statuses are not redone on resume.
+OK = "ok"
+PARSE_FAILED = "parse_failed"
+SKIPPED = "skipped"
+ERROR = "error"
+
 HUMAN_CHECKLIST_KEY = "human-checklist"
 CHECKLIST_SUFFIX = "-checklist"
 LABEL_SUFFIX = "-label"

@@ -1,4 +1,4 @@
-"""Result tables for the terminal and rows for JSON/CSV files."""
+"""``analyze`` results for the terminal (rich tables) and as rows for JSON/CSV files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .records import ModelResult
+from ..records import ModelResult
 
 ANALYZE_CSV_COLUMNS = (
     "model",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import RecordError
+from ..errors import InputError, RecordError
 from ..io import RowProblem
 from ..records import Direction
 from .hub import JUDGEBENCH, JUDGEBENCH_HUB, SplitSource, build_split, resolve_split, split_suffix
@@ -46,8 +46,8 @@ _normalise = id_as_text("original_id")
 
 def category_of(source: str) -> str:
     """JudgeBench's category of a ``source``: mmlu-pro-* is Knowledge, livebench-reasoning Reasoning,
-    livebench-math Math, livecodebench Coding. Anything else is a ValueError: a silent "other" bucket would make
-    the category scores stop adding up to the overall one."""
+    livebench-math Math, livecodebench Coding. Anything else is an :class:`InputError` (a ValueError): a silent
+    "other" bucket would make the category scores stop adding up to the overall one."""
     if source.startswith("mmlu-pro"):
         return KNOWLEDGE
     if source == "livebench-reasoning":
@@ -56,7 +56,7 @@ def category_of(source: str) -> str:
         return MATH
     if source == "livecodebench":
         return CODING
-    raise ValueError(f"unknown JudgeBench source {source!r}")
+    raise InputError(f"unknown JudgeBench source {source!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +83,7 @@ def pair_from_row(row: Mapping[str, Any]) -> JudgeBenchPair:
     values["original_id"] = require_str(row, "original_id") if row.get("original_id") is not None else None
     try:
         category_of(values["source"])
-    except ValueError as exc:
+    except InputError as exc:
         raise RecordError("source", str(exc)) from None
     raw_label = row.get("label")
     label = LABELS.get(raw_label) if isinstance(raw_label, str) else None

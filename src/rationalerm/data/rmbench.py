@@ -49,11 +49,12 @@ DATA_FILES = tuple(
 
 
 def domain_of(name: str) -> str:
-    """The leaderboard domain of a domain name as written in the data (``safety-refuse`` -> ``safety``)."""
+    """The leaderboard domain of a domain name as written in the data (``safety-refuse`` -> ``safety``); an unknown
+    name is an :class:`InputError` (a ValueError)."""
     try:
         return SOURCE_DOMAINS[name]
     except KeyError:
-        raise ValueError(
+        raise InputError(
             f"unknown RM-Bench domain {name!r} (expected one of {', '.join(SOURCE_DOMAINS)})"
         ) from None
 

@@ -20,6 +20,8 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
+from .errors import ConfigError
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 T = TypeVar("T")
@@ -33,7 +35,7 @@ _EVENT_LOOPS = ("auto", "uvloop", "asyncio")
 def _loop_factory() -> tuple[str, Callable[[], asyncio.AbstractEventLoop]]:
     choice = (os.environ.get(EVENT_LOOP_ENV) or "auto").strip().lower()
     if choice not in _EVENT_LOOPS:
-        raise ValueError(f"{EVENT_LOOP_ENV} must be one of {', '.join(_EVENT_LOOPS)}, not {choice!r}")
+        raise ConfigError(f"{EVENT_LOOP_ENV} must be one of {', '.join(_EVENT_LOOPS)}, not {choice!r}")
     if choice != "asyncio":
         try:
             import uvloop

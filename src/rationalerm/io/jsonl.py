@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import jsonfast
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ def encoding_policy(
     mode, callback = _ENCODING.get()
     mode = errors or mode
     if mode not in ENCODING_ERRORS:
-        raise ValueError(f"encoding errors must be strict or replace, not {mode!r}")
+        raise ConfigError(f"encoding errors must be strict or replace, not {mode!r}")
     token = _ENCODING.set((mode, callback if on_replaced is True else on_replaced))  # type: ignore[arg-type]
     try:
         yield
@@ -399,7 +399,7 @@ class Dedupe:
 
     def __init__(self, source: str, mode: str = "error", field: str = "id"):
         if mode not in DEDUPE_MODES:
-            raise ValueError(f"--dedupe must be one of {', '.join(DEDUPE_MODES)}, not {mode!r}")
+            raise ConfigError(f"--dedupe must be one of {', '.join(DEDUPE_MODES)}, not {mode!r}")
         self.source, self.mode, self.field = source, mode, field
         self.chosen: dict[str, int] | None = None
         self._first: dict[str, int] = {}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compare import Agreement, agreement
+from ..errors import ConfigError
 from ..io import InputError, RowProblem, read_jsonl
 
 SUMMARY_FILE = "summary.json"
@@ -149,7 +150,7 @@ def compare_runs(
 ) -> AgreementReport:
     """Join two loaded runs per model and per (sample, model) and compute the agreement statistics."""
     if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
+        raise ConfigError(f"unknown metric {metric!r}; choose from {', '.join(METRICS)}")
     notes: list[str] = []
     input_a, input_b = run_a.provenance.get("input"), run_b.provenance.get("input")
     if input_a and input_b and Path(str(input_a)).name != Path(str(input_b)).name:

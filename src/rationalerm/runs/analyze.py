@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..io import InputError, RowProblem, collect_jsonl_paths, iter_jsonl
 from ..metrics import (
     EVALUATION_CAP,
@@ -51,7 +52,7 @@ class AnalyzeReport:
     def sorted(self, by: str = "recall") -> list[ModelResult]:
         key = SORT_KEYS.get(by)
         if key is None:
-            raise ValueError(f"unknown sort key {by!r}; choose from {', '.join(SORT_KEYS)}")
+            raise ConfigError(f"unknown sort key {by!r}; choose from {', '.join(SORT_KEYS)}")
         return sorted(self.results, key=lambda r: (-getattr(r.summary, key), r.model))
 
 
@@ -89,7 +90,7 @@ def analyze(
     entries (or raise :class:`InputError` with ``strict``) and never stop the others.
     """
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+        raise ConfigError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     files = collect_jsonl_paths(paths)
     problems: list[RowProblem] = []
 

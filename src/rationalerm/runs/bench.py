@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, Unpack
 
 from ..bench.judgebench import (
     PAIR_FIELDS,
@@ -52,7 +52,7 @@ from ..llm import JudgePool
 from ..records import Direction, RecordError
 from .generate import GenRMJudgment, GenRMSettings, genrm_provenance, judge_pair
 from .generate import output_layout as genrm_layout
-from .runner import OK, PARSE_FAILED, OutputLayout, RowOutcome, RunSummary, run_rows, sync_form
+from .runner import OK, PARSE_FAILED, OutputLayout, RowOutcome, RunOptions, RunSummary, run_rows, sync_form
 
 Benchmark = Literal["judgebench", "rmbench"]
 T = TypeVar("T")
@@ -312,10 +312,7 @@ async def bench_judgebench_async(
     output: str | os.PathLike[str],
     single_game: bool = False,
     judge_name: str | None = None,
-    resume: bool = True,
-    on_start: Callable[[int, int], None] | None = None,
-    on_result: Callable[[RowOutcome], None] | None = None,
-    on_problem: Callable[[RowProblem], None] | None = None,
+    **options: Unpack[RunOptions],
 ) -> BenchRun:
     """Judge every JudgeBench pair (original order, and swapped unless ``single_game``) and score the run.
 
@@ -355,10 +352,7 @@ async def bench_judgebench_async(
         keys,
         "pair_id",
         judged_pair_from_row,
-        resume=resume,
-        on_start=on_start,
-        on_result=on_result,
-        on_problem=on_problem,
+        **options,
     )
     result = score_judged_pairs(judged, judge_name=judge_name)
     return BenchRun("judgebench", result, summary, counts, target)
@@ -403,10 +397,7 @@ async def bench_rmbench_async(
     output: str | os.PathLike[str],
     single_game: bool = False,
     judge_name: str | None = None,
-    resume: bool = True,
-    on_start: Callable[[int, int], None] | None = None,
-    on_result: Callable[[RowOutcome], None] | None = None,
-    on_problem: Callable[[RowProblem], None] | None = None,
+    **options: Unpack[RunOptions],
 ) -> BenchRun:
     """Judge the 9 chosen-by-rejected comparisons of every RM-Bench prompt, each in both orders (chosen shown as A,
     then as B) unless ``single_game``, and score them with the official matrix rules.
@@ -465,10 +456,7 @@ async def bench_rmbench_async(
         set(comparisons),
         "id",
         PairVerdict.from_row,
-        resume=resume,
-        on_start=on_start,
-        on_result=on_result,
-        on_problem=on_problem,
+        **options,
     )
     result = dataclasses.replace(score_rmbench_verdicts(verdicts), judge_name=judge_name)
     return BenchRun("rmbench", result, summary, counts, target)

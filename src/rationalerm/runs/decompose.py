@@ -14,12 +14,11 @@ HelpSteer3 preference rows are read directly: the rationale is ``individual_pref
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from ..errors import ConfigError
-from ..io import RowProblem
 from ..llm import JudgePool
 from ..parse import Decomposition, ParseFailure, parse_decomposition
 from ..prompts import Prompt, load_prompt, sanitize_item
@@ -32,6 +31,7 @@ from .runner import (
     PARSE_FAILED,
     OutputLayout,
     RowOutcome,
+    RunOptions,
     RunSummary,
     provenance,
     run_file_rows,
@@ -192,12 +192,7 @@ async def decompose_async(
     *,
     pool: JudgePool,
     settings: DecomposeSettings | None = None,
-    resume: bool = True,
-    strict: bool = False,
-    dedupe: str = "error",
-    on_start: Callable[[int, int], None] | None = None,
-    on_result: Callable[[RowOutcome], None] | None = None,
-    on_problem: Callable[[RowProblem], None] | None = None,
+    **options: Unpack[RunOptions],
 ) -> RunSummary:
     """Decompose the rationale of every row of ``input_path`` into ``output_path``; resumable. The summary's
     ``tags`` count rows ``ok`` / ``too_few`` / ``too_many`` against the item range."""
@@ -216,12 +211,7 @@ async def decompose_async(
         process=process,
         pool=pool,
         check_row=lambda row: check_row(row, settings),
-        resume=resume,
-        strict=strict,
-        dedupe=dedupe,
-        on_start=on_start,
-        on_result=on_result,
-        on_problem=on_problem,
+        **options,
     )
 
 

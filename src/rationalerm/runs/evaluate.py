@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__, aio
+from ..errors import ConfigError
 from ..io import InputError, RowProblem, write_json, write_jsonl
 from ..matchers import Matcher, MatchRequest
 from ..metrics import (
@@ -232,7 +233,7 @@ async def evaluate_samples(
 ) -> tuple[list[ModelResult], list[SampleResult]]:
     """Match and score every (sample, model) pair; the building block of :func:`evaluate`."""
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+        raise ConfigError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     results: list[SampleResult] = []
     pending: list[tuple[SampleResult, MatchRequest, int]] = []
     for sample in samples:

@@ -19,11 +19,10 @@ import asyncio
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 from ..bench.rules import flip, is_consistent
 from ..errors import ConfigError
-from ..io import RowProblem
 from ..llm import Completion, JudgePool
 from ..parse import (
     GENRM_STYLES,
@@ -43,6 +42,7 @@ from .runner import (
     PARSE_FAILED,
     OutputLayout,
     RowOutcome,
+    RunOptions,
     RunSummary,
     provenance,
     run_file_rows,
@@ -281,12 +281,7 @@ async def generate_async(
     model_name: str,
     settings: GenRMSettings | None = None,
     swap: bool = False,
-    resume: bool = True,
-    strict: bool = False,
-    dedupe: str = "error",
-    on_start: Callable[[int, int], None] | None = None,
-    on_result: Callable[[RowOutcome], None] | None = None,
-    on_problem: Callable[[RowProblem], None] | None = None,
+    **options: Unpack[RunOptions],
 ) -> RunSummary:
     """Run the GenRM over every row of ``input_path`` (JSONL, JSON or parquet) into ``output_path``; resumable.
 
@@ -310,12 +305,7 @@ async def generate_async(
         process=process,
         pool=pool,
         check_row=pair_of,
-        resume=resume,
-        strict=strict,
-        dedupe=dedupe,
-        on_start=on_start,
-        on_result=on_result,
-        on_problem=on_problem,
+        **options,
     )
 
 

@@ -18,11 +18,10 @@ missing cannot be scored by R-Align's two-way protocol and are reported as bad r
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
-from ..io import RowProblem
 from ..llm import JudgePool
 from ..parse import ParseFailure, parse_metarm_verdict, parse_verdict, strip_hidden_reasoning
 from ..prompts import Prompt, load_prompt
@@ -36,6 +35,7 @@ from .runner import (
     PARSE_FAILED,
     OutputLayout,
     RowOutcome,
+    RunOptions,
     RunSummary,
     provenance,
     run_file_rows,
@@ -156,12 +156,7 @@ async def golden_async(
     pool: JudgePool,
     settings: RAlignSettings | None = None,
     golden_field: str = DEFAULT_GOLDEN_FIELD,
-    resume: bool = True,
-    strict: bool = False,
-    dedupe: str = "error",
-    on_start: Callable[[int, int], None] | None = None,
-    on_result: Callable[[RowOutcome], None] | None = None,
-    on_problem: Callable[[RowProblem], None] | None = None,
+    **options: Unpack[RunOptions],
 ) -> RunSummary:
     """Golden judgments for every row of ``input_path`` into ``output_path``; resumable."""
     settings = settings or RAlignSettings()
@@ -183,12 +178,7 @@ async def golden_async(
         process=process,
         pool=pool,
         check_row=check,
-        resume=resume,
-        strict=strict,
-        dedupe=dedupe,
-        on_start=on_start,
-        on_result=on_result,
-        on_problem=on_problem,
+        **options,
     )
 
 
@@ -269,12 +259,7 @@ async def metarm_async(
     model_name: str,
     settings: RAlignSettings | None = None,
     golden_field: str = DEFAULT_GOLDEN_FIELD,
-    resume: bool = True,
-    strict: bool = False,
-    dedupe: str = "error",
-    on_start: Callable[[int, int], None] | None = None,
-    on_result: Callable[[RowOutcome], None] | None = None,
-    on_problem: Callable[[RowProblem], None] | None = None,
+    **options: Unpack[RunOptions],
 ) -> RunSummary:
     """MetaRM verdicts for ``model_name`` on every row of ``input_path`` into ``output_path``; resumable. The
     summary's ``tags`` count the outcomes (Correct, Incorrect, SkippedLabelMismatch, CallFail, ParseFail)."""
@@ -300,12 +285,7 @@ async def metarm_async(
         process=process,
         pool=pool,
         check_row=check,
-        resume=resume,
-        strict=strict,
-        dedupe=dedupe,
-        on_start=on_start,
-        on_result=on_result,
-        on_problem=on_problem,
+        **options,
     )
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..datasets import AtomicRows, LabelJoin, SplitSource, read_rationalerm
+from ..errors import ConfigError
 from ..io import RowProblem, write_jsonl
 from ..parse import GenRMStyle
 from ..prompts import load_prompt
@@ -180,7 +181,7 @@ def prepare_rl(
     ``Qwen/RationaleRM`` or the Hub id (``split``: ``full`` by default); human labels the rows lack are joined as
     ``labels_from`` says (:func:`rationalerm.datasets.join_labels`)."""
     if fmt not in RL_FORMATS:
-        raise ValueError(f"format must be one of {', '.join(RL_FORMATS)}, not {fmt!r}")
+        raise ConfigError(f"format must be one of {', '.join(RL_FORMATS)}, not {fmt!r}")
     target = Path(output_path)
     summary = PrepareSummary(target)
 

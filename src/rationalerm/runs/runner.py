@@ -24,7 +24,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from .. import aio
 from ..errors import ConfigError, InputError, RecordError
@@ -174,6 +174,20 @@ class RowOutcome:
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+
+class RunOptions(TypedDict, total=False):
+    """What every resumable run also takes: ``resume`` (default True; False starts the output afresh), ``strict``
+    (the first bad row raises :class:`InputError`), ``dedupe`` (``error``, ``first`` or ``last``: what two rows
+    with one key do), and the callbacks ``on_start(rows, already done)``, ``on_result(outcome)`` after each row is
+    written and ``on_problem(problem)`` for each bad row."""
+
+    resume: bool
+    strict: bool
+    dedupe: str
+    on_start: Callable[[int, int], None] | None
+    on_result: Callable[[RowOutcome], None] | None
+    on_problem: Callable[[RowProblem], None] | None
 
 
 def check_paths(source: Path, target: Path) -> None:
@@ -431,6 +445,7 @@ __all__ = [
     "SKIPPED",
     "OutputLayout",
     "RowOutcome",
+    "RunOptions",
     "RunSummary",
     "bad_row_outcome",
     "check_distinct_paths",

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError, InputError
 from ..integrations import ScorerSpec
 
 TRAIN_HINT = 'training needs the "train" extra: pip install "rationalerm[train]" (trl, transformers, datasets, accelerate)'
@@ -90,9 +91,9 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"unknown training settings: {', '.join(unknown)}")
+            raise ConfigError(f"unknown training settings: {', '.join(unknown)}")
         if "data" not in values:
-            raise ValueError("the config needs 'data' (a HelpSteer3-Atomic file)")
+            raise ConfigError("the config needs 'data' (a HelpSteer3-Atomic file)")
         for key in ("data", "output_dir"):
             if key in values and not Path(values[key]).is_absolute():
                 values[key] = str((source.parent / values[key]).resolve())
@@ -106,12 +107,12 @@ class TrainConfig:
         per_step = self.per_device_train_batch_size * world_size
         for name, prompts in (("mini_batch_size", self.mini_batch_size), ("batch_size", self.batch_size)):
             if (prompts * self.num_generations) % per_step:
-                raise ValueError(
+                raise ConfigError(
                     f"{name} x num_generations ({prompts * self.num_generations}) must be a multiple of "
                     f"per_device_train_batch_size x world size ({per_step})"
                 )
         if self.batch_size % self.mini_batch_size:
-            raise ValueError("batch_size must be a multiple of mini_batch_size")
+            raise ConfigError("batch_size must be a multiple of mini_batch_size")
         return (
             self.mini_batch_size * self.num_generations // per_step,
             self.batch_size * self.num_generations // per_step,
@@ -237,7 +238,7 @@ def train(config: TrainConfig) -> TrainResult:
     output.mkdir(parents=True, exist_ok=True)
     records = list(iter_records(config.data, "trl", max_reasons=config.prompt_max_reasons))
     if not records:
-        raise ValueError(f"no usable row in {config.data}")
+        raise InputError(f"no usable row in {config.data}")
     if config.model == "tiny":
         texts = [m["content"] for r in records for m in r["prompt"]]
         model, tokenizer = tiny_model(texts, config.tiny, config.seed)
@@ -251,7 +252,7 @@ def train(config: TrainConfig) -> TrainResult:
     ]
     kept = [r for r, n in zip(records, lengths, strict=True) if n <= config.max_prompt_length]
     if not kept:
-        raise ValueError(f"every prompt is longer than max_prompt_length={config.max_prompt_length}")
+        raise ConfigError(f"every prompt is longer than max_prompt_length={config.max_prompt_length}")
     dataset = Dataset.from_list(kept)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     accumulation, per_generation = config.batch_layout(world)

@@ -29,7 +29,17 @@ from .hub import (
     resolve_split,
     snapshot_file,
 )
-from .rows import ProblemSink, T, at_element, at_line, build_rows, id_as_text, require_file, require_str
+from .rows import (
+    ProblemSink,
+    T,
+    array_rows,
+    at_element,
+    at_line,
+    build_rows,
+    id_as_text,
+    require_file,
+    require_str,
+)
 
 STYLES = ("concise", "detailed_plain", "detailed_markdown")
 N_STYLES = len(STYLES)
@@ -80,16 +90,13 @@ def _iter_array(name: str, path: str | os.PathLike[str]) -> Iterator[tuple[int, 
             data = json.load(handle)
     except json.JSONDecodeError as exc:
         raise InputError(RowProblem(name, exc.lineno, None, f"not valid JSON ({exc.msg})")) from None
-    if not isinstance(data, list):
-        raise InputError(
-            RowProblem(name, 0, None, f"expected a JSON array of rows, got {type(data).__name__}")
-        )
-    for index, row in enumerate(data, start=1):
-        if isinstance(row, dict):
-            yield index, row
-        else:
-            message = f"element {index}: expected a JSON object, got {type(row).__name__}"
-            yield index, RowProblem(name, 0, None, message)
+    yield from array_rows(
+        name,
+        data,
+        lambda index, row: RowProblem(
+            name, 0, None, f"element {index}: expected a JSON object, got {type(row).__name__}"
+        ),
+    )
 
 
 def load_rows(

@@ -128,15 +128,22 @@ def iter_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, Row | RowProb
         if len(lists) != 1:
             raise InputError(RowProblem(name, 0, None, "a JSON object must hold exactly one list of rows"))
         data = lists[0]
+    yield from array_rows(
+        name, data, lambda index, _: RowProblem(name, index, None, f"element {index}: expected a JSON object")
+    )
+
+
+def array_rows(
+    name: str, data: Any, not_object: Callable[[int, Any], RowProblem]
+) -> Iterator[tuple[int, Row | RowProblem]]:
+    """``(element, row or problem)`` for the rows of a parsed JSON array (1-based elements); an element that is not
+    an object is ``not_object(element, value)``, data that is not an array an :class:`InputError`."""
     if not isinstance(data, list):
         raise InputError(
             RowProblem(name, 0, None, f"expected a JSON array of rows, got {type(data).__name__}")
         )
     for index, row in enumerate(data, start=1):
-        if isinstance(row, dict):
-            yield index, row
-        else:
-            yield index, RowProblem(name, index, None, f"element {index}: expected a JSON object")
+        yield index, row if isinstance(row, dict) else not_object(index, row)
 
 
 def _iter_parquet(path: Path) -> Iterator[tuple[int, Row | RowProblem]]:

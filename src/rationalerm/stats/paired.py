@@ -30,6 +30,15 @@ def _finite_or_none(value: float) -> float | None:
 # Paired bootstrap between two models
 
 
+def _aligned(a: Sequence[float], b: Sequence[float], message: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two aligned series as float arrays; a ValueError with ``message`` unless both are 1-D of one length."""
+    x = np.asarray(a, dtype=float)
+    y = np.asarray(b, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(message)
+    return x, y
+
+
 @dataclass(frozen=True, slots=True)
 class PairedDifference:
     """Model A minus model B on their common samples: the mean difference, its percentile interval and a
@@ -82,10 +91,7 @@ def paired_bootstrap(
     difference is 0" by shifting the resampled means to the null (subtracting the observed mean) and counting how
     often they are at least as far from 0 as the observed difference: ``(1 + count) / (1 + B)``, so it is never 0.
     """
-    x = np.asarray(a, dtype=float)
-    y = np.asarray(b, dtype=float)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError("a and b must be 1-D sequences of the same length (one value per common sample)")
+    x, y = _aligned(a, b, "a and b must be 1-D sequences of the same length (one value per common sample)")
     n = len(x)
     if n == 0:
         return PairedDifference(model_a, model_b, 0, math.nan, math.nan, math.nan, None, None, 0)
@@ -212,10 +218,7 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> tuple[float | None, floa
 
 def agreement(x: Sequence[float], y: Sequence[float]) -> Agreement:
     """Agreement statistics of two aligned series (evaluator A on x, evaluator B on y)."""
-    a = np.asarray(x, dtype=float)
-    b = np.asarray(y, dtype=float)
-    if a.shape != b.shape or a.ndim != 1:
-        raise ValueError("x and y must be 1-D sequences of the same length")
+    a, b = _aligned(x, y, "x and y must be 1-D sequences of the same length")
     n = len(a)
     if n == 0:
         return Agreement(0, None, None, None, None, None, None, None, None, None)

@@ -45,14 +45,7 @@ STYLES = ("concise", "detailed_plain", "detailed_markdown")
 N_STYLES = len(STYLES)
 DOMAINS = ("chat", "code", "math", "safety")
 # The published files and the hub's ``domain`` column split safety in two; the leaderboard pools them.
-SOURCE_DOMAINS = {
-    "chat": "chat",
-    "code": "code",
-    "math": "math",
-    "safety": "safety",
-    "safety-refuse": "safety",
-    "safety-response": "safety",
-}
+SOURCE_DOMAINS = {**{name: name for name in DOMAINS}, "safety-refuse": "safety", "safety-response": "safety"}
 DATA_FILES = tuple(
     f"{name}_filtered.json" for name in ("chat", "code", "math", "safety-refuse", "safety-response")
 )

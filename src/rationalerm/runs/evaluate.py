@@ -19,6 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__, aio
+from ..data.helpsteer3 import (  # noqa: F401  # moved there (report/ reads input samples too); re-exported
+    LoadedSamples,
+    load_samples,
+    read_samples,
+    select_models,
+)
 from ..errors import ConfigError
 from ..io import InputError, RowProblem, write_json, write_jsonl
 from ..matchers import Matcher, MatchRequest
@@ -37,15 +43,11 @@ from ..records import (
     Matching,
     ModelResult,
     PreferenceSample,
-    RecordError,
     SampleResult,
-    discover_models,
-    invalid_label,
-    sample_from_row,
 )
 
 if TYPE_CHECKING:
-    from ..datasets import LabelJoin, SplitSource
+    from ..datasets import LabelJoin
 
 MATCH_CHUNK = (
     64  # requests per matcher call: small enough for a live progress bar, large enough to batch well
@@ -106,118 +108,6 @@ class EvaluateReport:
             summary["labels"] = self.labels.as_dict()
         summary["invalid_labels"] = self.invalid_labels
         return summary
-
-
-def select_models(rows: Sequence[dict[str, Any]], wanted: Sequence[str] | None) -> list[str]:
-    """Every ``*-checklist`` model over the rows in first-seen order, or the ``wanted`` ones (case-insensitive,
-    spelled as the file spells them)."""
-    seen: dict[str, str] = {}
-    for row in rows:
-        for name in discover_models(row):
-            seen.setdefault(name.lower(), name)
-    if not wanted:
-        return list(seen.values())
-    missing = [w for w in wanted if w.lower() not in seen]
-    if missing:
-        known = ", ".join(seen.values()) or "none"
-        raise InputError(f"no '<model>-checklist' key for {', '.join(missing)} (models in the file: {known})")
-    return [seen[w.lower()] for w in wanted]
-
-
-@dataclass
-class LoadedSamples:
-    """Samples read for evaluation, with where they came from and what happened to their human labels."""
-
-    samples: list[PreferenceSample]
-    models: list[str]
-    problems: list[RowProblem]
-    source: SplitSource
-    labels: LabelJoin
-    invalid_labels: int = 0
-
-
-def read_samples(
-    path: str | os.PathLike[str],
-    *,
-    models: Sequence[str] | None = None,
-    split: str | None = None,
-    labels_from: str | os.PathLike[str] | None = "auto",
-    hub_cache: str | None = None,
-    strict: bool = False,
-    on_problem: Callable[[RowProblem], None] | None = None,
-) -> LoadedSamples:
-    """Read HelpSteer3-Atomic-layout rows into samples with the chosen models' judgments.
-
-    ``path`` is a local .jsonl/.json/.parquet file (``.gz`` too), a snapshot folder of ``Qwen/RationaleRM`` (or a
-    folder holding ``helpsteer3_test_1000.jsonl``), or the Hub id ``Qwen/RationaleRM`` (split ``test`` by default,
-    or ``full``; see :func:`rationalerm.datasets.resolve_split`). Rows without a human label get one joined from
-    HelpSteer3 (``labels_from``, see :func:`rationalerm.datasets.join_labels`). A ``label`` that says no direction
-    is reported (file, line, field ``label``, action "kept": the row still counts for rationale consistency) and
-    counted in ``invalid_labels``; with ``strict`` it stops the run.
-    """
-    from ..datasets import read_rationalerm
-
-    problems: list[RowProblem] = []
-
-    def report(problem: RowProblem) -> None:
-        if strict:
-            raise InputError(problem)
-        problems.append(problem)
-        if on_problem is not None:
-            on_problem(problem)
-
-    data = read_rationalerm(
-        path, split=split, labels_from=labels_from, hub_cache=hub_cache, on_problem=report
-    )
-    name = data.source.name
-    rows = data.rows
-    if not rows:
-        raise InputError(RowProblem(name, 0, None, "no usable rows (empty file?)"))
-    chosen = select_models([r for _, r in rows], models)
-    samples: list[PreferenceSample] = []
-    seen_ids: Counter[str] = Counter()
-    invalid = 0
-    for line, row in rows:
-        try:
-            sample = sample_from_row(row, models=chosen)
-        except RecordError as exc:
-            report(RowProblem(name, line, exc.field, exc.message))
-            continue
-        bad_label = invalid_label(row)
-        if bad_label is not None:
-            invalid += 1
-            problem = RowProblem(
-                name,
-                line,
-                "label",
-                f"{bad_label!r} is not a valid label (1, 2, 0 for a tie, or a verdict such as A>B): left out of "
-                "outcome accuracy",
-                "kept",
-            )
-            if strict:
-                raise InputError(problem)
-            report(problem)
-        seen_ids[sample.id] += 1
-        if seen_ids[sample.id] > 1:  # ids key resumable outputs and caches: keep them unique
-            sample.id = f"{sample.id}#{seen_ids[sample.id]}"
-        samples.append(sample)
-    return LoadedSamples(samples, chosen, problems, data.source, data.labels, invalid)
-
-
-def load_samples(
-    path: str | os.PathLike[str],
-    *,
-    models: Sequence[str] | None = None,
-    strict: bool = False,
-    on_problem: Callable[[RowProblem], None] | None = None,
-    split: str | None = None,
-    labels_from: str | os.PathLike[str] | None = "auto",
-) -> tuple[list[PreferenceSample], list[str], list[RowProblem]]:
-    """``(samples, models, bad rows)``: :func:`read_samples` without the source and label report."""
-    loaded = read_samples(
-        path, models=models, split=split, labels_from=labels_from, strict=strict, on_problem=on_problem
-    )
-    return loaded.samples, loaded.models, loaded.problems
 
 
 async def evaluate_samples(

@@ -142,13 +142,8 @@ class ResumableOutput:
     # Compaction
 
     def _decoded_key(self, line: str) -> str | RowProblem | None:
-        try:
-            row = jsonfast.loads(line)
-        except ValueError:
-            return RowProblem("", 0, None, "not valid JSON")
-        if not isinstance(row, dict):
-            return RowProblem("", 0, None, "not a JSON object")
-        return self.key(row)
+        row = decode_line(line)
+        return row if isinstance(row, RowProblem) else self.key(row)
 
     def compact(
         self, order: Sequence[str], appended: tuple[int, Sequence[tuple[str, int]]] | None = None
@@ -186,6 +181,15 @@ class ResumableOutput:
         pieces.extend(mine.values())
         pieces.extend(others)
         atomic_write_bytes(self.path, pieces)
+
+
+def decode_line(line: str) -> dict[str, Any] | RowProblem:
+    """One output line decoded; a RowProblem when it is not a JSON object."""
+    try:
+        row = jsonfast.loads(line)
+    except ValueError:
+        return RowProblem("", 0, None, "not valid JSON")
+    return row if isinstance(row, dict) else RowProblem("", 0, None, "not a JSON object")
 
 
 def _as_written(
@@ -308,4 +312,4 @@ class TagRunSummary(RunSummary):
     )  # fmt: skip
 
 
-__all__ = ["JudgeRunSummary", "ResumableOutput", "RunSummary", "TagRunSummary", "field_at"]
+__all__ = ["JudgeRunSummary", "ResumableOutput", "RunSummary", "TagRunSummary", "decode_line", "field_at"]

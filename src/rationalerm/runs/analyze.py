@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from ..data.rows import collecting
 from ..errors import ConfigError
-from ..io import InputError, RowProblem, collect_jsonl_paths, iter_jsonl
+from ..io import RowProblem, collect_jsonl_paths, iter_jsonl
 from ..metrics import (
     EVALUATION_CAP,
     MODES,
@@ -93,14 +94,7 @@ def analyze(
         raise ConfigError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
     files = collect_jsonl_paths(paths)
     problems: list[RowProblem] = []
-
-    def report(problem: RowProblem) -> None:
-        if strict:
-            raise InputError(problem)
-        problems.append(problem)
-        if on_problem is not None:
-            on_problem(problem)
-
+    report = collecting(problems, strict, on_problem)
     accumulators: dict[str, _ModelAccumulator] = {}
     for path in files:
         name = str(path)

@@ -47,6 +47,7 @@ from ..bench.rmbench import (
     score_rmbench_verdicts,
 )
 from ..bench.rules import require_file, row_problem
+from ..data.rmbench import require_unique
 from ..io import InputError, RowProblem, iter_jsonl
 from ..llm import JudgePool
 from ..records import Direction, RecordError
@@ -411,14 +412,7 @@ async def bench_rmbench_async(
     items = list(items)
     if not items:
         raise InputError(RowProblem("<items>", 0, None, "no RM-Bench prompt to judge"))
-    seen: set[tuple[str, str]] = set()
-    for item in items:
-        scored_as = (item.domain, item.id)
-        if scored_as in seen:
-            raise InputError(
-                RowProblem("<items>", 0, "id", f"prompt {item.id!r} of {item.domain} given twice")
-            )
-        seen.add(scored_as)
+    require_unique(items, "<items>", "given twice")
     target = Path(output)
     prov = _bench_provenance(pool, settings, "rmbench", single_game)
     comparisons: dict[str, tuple[RMBenchItem, int, int]] = {}

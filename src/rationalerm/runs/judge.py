@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import jsonfast
 from ..aio import iter_bounded
 from ..io import ResumableOutput, RowProblem, iter_jsonl
-from ..io.resume import JudgeRunSummary
+from ..io.resume import JudgeRunSummary, decode_line
 from ..llm import Usage
 from ..matchers import MatchRequest
 from ..matchers.llm import LLMMatcher, MatchVerdict
@@ -244,13 +243,8 @@ def _line_key(line: str) -> tuple[str, str] | RowProblem | None:
             if isinstance(block, dict) and line[end:].strip() == "}":
                 return _record_key({"rationalerm": block})
             break
-    try:
-        row = jsonfast.loads(line)
-    except ValueError:
-        return RowProblem("", 0, None, "not valid JSON")
-    if not isinstance(row, dict):
-        return RowProblem("", 0, None, "not a JSON object")
-    return _record_key(row)
+    row = decode_line(line)
+    return row if isinstance(row, RowProblem) else _record_key(row)
 
 
 def _of_model(key: tuple[str, str] | RowProblem | None, model: str) -> str | RowProblem | None:

@@ -32,6 +32,7 @@ from ..data.rmbench import (  # noqa: F401  # STYLES..source_domain_from_filenam
     load_rmbench_dir,
     load_rmbench_file,
     load_rows,
+    require_unique,
     row_domain,
     source_domain_from_filename,
     style_triple,
@@ -260,14 +261,7 @@ def score_rmbench_scores(
                     (on_problem or raise_problem)(at_element("<rows>", index, exc))
             else:
                 items.extend(load_scored_items(entry, on_problem=on_problem))
-    seen: set[tuple[str, str]] = set()
-    for item in items:
-        key = (item.domain, item.id)
-        if key in seen:
-            raise InputError(
-                RowProblem("<scores>", 0, "id", f"prompt {item.id!r} of {item.domain} scored twice")
-            )
-        seen.add(key)
+    require_unique(items, "<scores>", "scored twice")
     if not items:
         raise InputError(RowProblem("<scores>", 0, None, "no scored prompt"))
     return score_grids(

@@ -41,7 +41,7 @@ from .hub import (
     hub_offline,
     resolve_split,
 )
-from .rows import ProblemSink, Row, at_line, build_rows, raise_problem
+from .rows import ProblemSink, Row, at_line, build_rows, collecting, raise_problem
 
 # --------------------------------------------------------------------------------------------------------------
 # Human labels joined from HelpSteer3
@@ -369,14 +369,7 @@ def read_samples(
     counted in ``invalid_labels``; with ``strict`` it stops the run.
     """
     problems: list[RowProblem] = []
-
-    def report(problem: RowProblem) -> None:
-        if strict:
-            raise InputError(problem)
-        problems.append(problem)
-        if on_problem is not None:
-            on_problem(problem)
-
+    report = collecting(problems, strict, on_problem)
     data = read_rationalerm(
         path, split=split, labels_from=labels_from, hub_cache=hub_cache, on_problem=report
     )

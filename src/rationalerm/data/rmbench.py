@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,6 +183,17 @@ def item_from_row(row: Mapping[str, Any], *, file_domain: str | None = None) -> 
         rejected=rejected,
         subset=subset if isinstance(subset, str) else None,
     )
+
+
+def require_unique(items: Iterable[Any], source: str, twice: str) -> None:
+    """An :class:`InputError` (file ``source``, field ``id``) for the first prompt given twice: same leaderboard
+    domain and id (the published chat and code files share ids), so the scorer could not tell them apart."""
+    seen: set[tuple[str, str]] = set()
+    for item in items:
+        key = (item.domain, item.id)
+        if key in seen:
+            raise InputError(RowProblem(source, 0, "id", f"prompt {item.id!r} of {item.domain} {twice}"))
+        seen.add(key)
 
 
 def load_rmbench_file(

@@ -44,6 +44,20 @@ def row_problem(path: str, line: int, error: RecordError, *, element: int | None
     return at_line(path, line, error) if element is None else at_element(path, element, error)
 
 
+def collecting(problems: list[RowProblem], strict: bool, on_problem: ProblemSink | None) -> ProblemSink:
+    """A problem sink that raises the first problem with ``strict``, else appends it to ``problems`` and passes it
+    on to ``on_problem``."""
+
+    def report(problem: RowProblem) -> None:
+        if strict:
+            raise InputError(problem)
+        problems.append(problem)
+        if on_problem is not None:
+            on_problem(problem)
+
+    return report
+
+
 def build_rows(
     rows: Iterable[tuple[int, Row | RowProblem]],
     build: Callable[[Row], T],

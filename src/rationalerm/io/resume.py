@@ -244,21 +244,10 @@ class RunSummary:
         "tags", "problems", "usage", "cached", "wall_s", "pool",
     )  # fmt: skip
 
-    @property
-    def already_ok(self) -> int:
-        return self.already_done
-
-    @property
-    def model(self) -> str:
-        return self.task
-
-    @property
-    def judged(self) -> int:
-        return self.processed
-
-    @property
-    def tagged(self) -> int:
-        return self.processed
+    # The names earlier layouts used: already_ok (judge, generate), model (judge, tag), judged and tagged.
+    already_ok = property(lambda self: self.already_done)
+    model = property(lambda self: self.task)
+    judged = tagged = property(lambda self: self.processed)
 
     @property
     def failed(self) -> int:

@@ -29,14 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from ..aio import iter_bounded
-from ..io import ResumableOutput, RowProblem, iter_jsonl
+from ..io import ResumableOutput, RowProblem
 from ..io.resume import JudgeRunSummary, decode_line
 from ..llm import Usage
 from ..matchers import MatchRequest
 from ..matchers.llm import LLMMatcher, MatchVerdict
 from ..metrics import EVALUATION_CAP, considered_items
-from ..records import PreferenceSample, RecordError, model_keys, sample_from_row, sample_id_of
-from .runner import RowOutcome, check_paths, run_resumable, sync_form
+from ..records import PreferenceSample, RecordError, model_keys
+from .runner import RowOutcome, run_samples, sync_form
 
 OK = "ok"
 PARSE_FAILED = "parse_failed"
@@ -300,36 +300,27 @@ async def judge_async(
     :class:`InputError` there. ``on_start(total rows, already ok)`` is called once before judging, ``on_result``
     after each sample's record is written.
     """
-    source, target = Path(input_path), Path(output_path)
-    check_paths(source, target)
     prov = provenance_of(matcher, max_model_items)
-    summary = JudgeRunSummary(str(source), str(target), model, usage=Usage(), pool=matcher.pool.stats)
 
     async def process(sample: PreferenceSample) -> RowOutcome:
         judged = await judge_one(sample, model=model, matcher=matcher, max_model_items=max_model_items)
         completion = judged.verdict.completion if judged.verdict is not None else None
-        return RowOutcome(
-            judged.to_record(prov),
-            judged.status,
-            judged.reason,
-            [completion] if completion else [],
-            result=judged,
-        )
+        return RowOutcome(judged.to_record(prov), judged.status, judged.reason, [completion] if completion else [], result=judged)  # fmt: skip
 
-    return await run_resumable(  # type: ignore[return-value]
-        lambda: iter_jsonl(source),
-        judge_output(target, model),
-        summary,
+    return await run_samples(  # type: ignore[return-value]
+        input_path,
+        lambda target: judge_output(target, model),
+        JudgeRunSummary,
+        output_path=output_path,
+        model=model,
+        pool=matcher.pool,
         provenance=prov,
         process=process,
-        key=sample_id_of,
-        read=lambda row: sample_from_row(row, models=[model]),
         check=lambda sample: match_request(sample, model, max_model_items),
-        concurrency=matcher.pool.concurrency,
         resume=resume,
         strict=strict,
         dedupe=dedupe,
-        total=lambda: count_rows(source),
+        total=lambda: count_rows(input_path),
         on_start=on_start,
         on_result=None if on_result is None else lambda outcome: on_result(outcome.result),
         on_problem=on_problem,

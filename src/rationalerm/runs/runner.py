@@ -28,9 +28,10 @@ from typing import Any, TypedDict, TypeVar
 
 from .. import aio
 from ..errors import ConfigError, InputError, RecordError
-from ..io import Dedupe, ResumableOutput, RowProblem, RunSummary, no_rows, scan_input
+from ..io import Dedupe, ResumableOutput, RowProblem, RunSummary, iter_jsonl, no_rows, scan_input
 from ..llm import Completion, JudgePool, Usage, default_cache_path
 from ..prompts import Prompt
+from ..records import sample_from_row, sample_id_of
 from .rows import row_key
 
 OK = "ok"
@@ -40,6 +41,8 @@ SKIPPED = "skipped"
 BAD_ROW = "bad_row"
 
 T = TypeVar("T")
+Row = dict[str, Any]
+Provenance = Mapping[str, Any]
 RowSource = Iterator[tuple[int, dict[str, Any] | RowProblem]]
 
 # --------------------------------------------------------------------------------------------------------------
@@ -318,6 +321,32 @@ async def run_resumable(
     return summary
 
 
+async def run_samples(
+    input_path: str | os.PathLike[str],
+    output: Callable[[Path], ResumableOutput],
+    summary: type[RunSummary],
+    *,
+    model: str,
+    pool: JudgePool,
+    require_human: bool = True,
+    **options: Any,
+) -> RunSummary:
+    """:func:`run_resumable` over the samples of a HelpSteer3-Atomic JSONL input, for ``model``: each row becomes a
+    :class:`~rationalerm.records.PreferenceSample` (a row that cannot is reported and left out), keyed by sample id,
+    into ``output(output path)``. ``options`` are :func:`run_resumable`'s, ``output_path`` included."""
+    source, target = Path(input_path), Path(options.pop("output_path"))
+    check_paths(source, target)
+    return await run_resumable(
+        lambda: iter_jsonl(source),
+        output(target),
+        summary(str(source), str(target), model, usage=Usage(), pool=pool.stats),
+        key=sample_id_of,
+        read=lambda row: sample_from_row(row, models=[model], require_human=require_human),
+        concurrency=pool.concurrency,
+        **options,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class OutputLayout:
     """Where a row-in/row-out run keeps its bookkeeping in each output row (``<prefix>status``, ``<prefix>reason``,
@@ -335,14 +364,7 @@ class OutputLayout:
     def provenance_key(self) -> str:
         return f"{self.prefix}provenance"
 
-    def mark(
-        self,
-        row: dict[str, Any],
-        status: str,
-        reason: str | None,
-        detail: str | None,
-        prov: Mapping[str, Any],
-    ) -> None:
+    def mark(self, row: Row, status: str, reason: str | None, detail: str | None, prov: Provenance) -> None:
         """Write the bookkeeping fields into ``row``."""
         row[self.status_key] = status
         row[f"{self.prefix}reason"] = reason
@@ -360,15 +382,9 @@ class OutputLayout:
         )
 
     def outcome(
-        self,
-        row: dict[str, Any],
-        status: str,
-        reason: str | None,
-        detail: str | None,
-        prov: Mapping[str, Any],
-        completions: Sequence[Completion | None] = (),
-        tags: Sequence[str] = (),
-    ) -> RowOutcome:
+        self, row: Row, status: str, reason: str | None, detail: str | None, prov: Provenance,
+        completions: Sequence[Completion | None] = (), tags: Sequence[str] = (),
+    ) -> RowOutcome:  # fmt: skip
         """``row`` marked with its bookkeeping, as the outcome of its run."""
         self.mark(row, status, reason, detail, prov)
         return RowOutcome(row, status, reason, [c for c in completions if c is not None], list(tags))
@@ -455,5 +471,6 @@ __all__ = [
     "run_file_rows",
     "run_resumable",
     "run_rows",
+    "run_samples",
     "sync_form",
 ]

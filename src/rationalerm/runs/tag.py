@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import aio
-from ..io import ResumableOutput, RowProblem, iter_jsonl
+from ..io import ResumableOutput, RowProblem
 from ..io.resume import TagRunSummary
-from ..llm import Completion, JudgePool, Usage
+from ..llm import Completion, JudgePool
 from ..parse.tags import CATEGORIES, FLAWS, ItemTags, parse_tags
 from ..prompts import Prompt, load_prompt, sanitize_item
 from ..prompts.render import fill_template
@@ -36,8 +36,6 @@ from ..records import (
     RecordError,
     model_keys,
     parse_direction,
-    sample_from_row,
-    sample_id_of,
 )
 from ..stats.tags import (  # moved there (report/ needs them without the client); re-exported here
     CATEGORY_TITLES,
@@ -46,7 +44,7 @@ from ..stats.tags import (  # moved there (report/ needs them without the client
     is_tag_record,
     tag_rates,
 )
-from .runner import ERROR, OK, PARSE_FAILED, SKIPPED, RowOutcome, check_paths, run_resumable, sync_form
+from .runner import ERROR, OK, PARSE_FAILED, SKIPPED, RowOutcome, run_samples, sync_form
 
 TAG_PROMPT = "tag_v1"
 
@@ -280,26 +278,24 @@ async def tag_async(
     rows with one sample id (unless ``dedupe`` is ``first`` or ``last``) raise :class:`InputError` before anything
     is sent or written. Every record carries the run's provenance.
     """
-    source, target = Path(input_path), Path(output_path)
-    check_paths(source, target)
     prov = tagger.provenance()
-    summary = TagRunSummary(str(source), str(target), model, usage=Usage(), pool=tagger.pool.stats)
 
     async def process(sample: PreferenceSample) -> RowOutcome:
         record, completion = await tagger.tag_with_call(sample, model)
         record["provenance"] = prov
         return RowOutcome(record, record["status"], record.get("reason"), [completion] if completion else [])
 
-    return await run_resumable(  # type: ignore[return-value]
-        lambda: iter_jsonl(source),
-        tag_output(target, model),
-        summary,
+    return await run_samples(  # type: ignore[return-value]
+        input_path,
+        lambda target: tag_output(target, model),
+        TagRunSummary,
+        output_path=output_path,
+        model=model,
+        pool=tagger.pool,
+        require_human=False,
         provenance=prov,
         process=process,
-        key=sample_id_of,
-        read=lambda row: sample_from_row(row, models=[model], require_human=False),
         check=lambda sample: _require_checklist(sample, model),
-        concurrency=tagger.pool.concurrency,
         resume=resume,
         strict=strict,
         dedupe=dedupe,

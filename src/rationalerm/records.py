@@ -402,6 +402,9 @@ class Matching:
         return cls(pairs=pairs, n_human=n_human, n_model=n_model)
 
 
+METRIC_NAMES = ("precision", "recall", "f1", "average_precision")
+
+
 @dataclass(frozen=True, slots=True)
 class SampleMetrics:
     precision: float
@@ -410,15 +413,7 @@ class SampleMetrics:
     average_precision: float
 
     def as_dict(self) -> dict[str, float]:
-        return {
-            "precision": self.precision,
-            "recall": self.recall,
-            "f1": self.f1,
-            "average_precision": self.average_precision,
-        }
-
-
-METRIC_NAMES = ("precision", "recall", "f1", "average_precision")
+        return {name: getattr(self, name) for name in METRIC_NAMES}
 
 
 @dataclass(slots=True)

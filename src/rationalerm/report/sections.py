@@ -15,7 +15,7 @@ from typing import Any
 from ..data.outputs import SAMPLES_FILE, AgreementReport, EvaluateRun, compare_runs
 from ..errors import InputError
 from ..parse.tags import CATEGORIES, FLAWS
-from ..records import PreferenceSample
+from ..records import OK, PreferenceSample
 from ..stats.paired import PairedDifference, paired_comparisons
 from ..stats.tags import CATEGORY_TITLES, FLAW_TITLES, ModelTagRates
 from . import plots
@@ -239,6 +239,17 @@ def _case(row: Mapping[str, Any], sample: PreferenceSample, cap: int) -> Safe:
     )
 
 
+def _correct(row: Mapping[str, Any]) -> bool:
+    """A scored row whose verdict agrees with the human label."""
+    return row.get("status") == OK and row.get("outcome_correct") is True
+
+
+def _low(row: Mapping[str, Any], threshold: float) -> bool:
+    """A correct verdict with rationale consistency at most ``threshold``: right for the wrong reasons."""
+    recall = row.get("recall")
+    return _correct(row) and isinstance(recall, int | float) and recall <= threshold + 1e-12
+
+
 def wrong_reason_cases(
     run: EvaluateRun, *, threshold: float, max_cases: int
 ) -> dict[str, list[dict[str, Any]]]:
@@ -246,13 +257,7 @@ def wrong_reason_cases(
     first (ties by id), at most ``max_cases`` each."""
     cases: dict[str, list[dict[str, Any]]] = {str(m["model"]): [] for m in run.models}
     for row in run.samples:
-        recall = row.get("recall")
-        if (
-            row.get("status") == "ok"
-            and row.get("outcome_correct") is True
-            and isinstance(recall, int | float)
-            and recall <= threshold + 1e-12
-        ):
+        if _low(row, threshold):
             cases.setdefault(str(row.get("model")), []).append(row)
     return {
         m: sorted(rows, key=lambda r: (r["recall"], str(r.get("id"))))[:max_cases]
@@ -262,26 +267,8 @@ def wrong_reason_cases(
 
 def _cases_section(run: EvaluateRun, *, threshold: float, max_cases: int) -> list[str]:
     cases = wrong_reason_cases(run, threshold=threshold, max_cases=max_cases)
-    counts = {
-        m: sum(
-            1
-            for r in run.samples
-            if r.get("model") == m
-            and r.get("status") == "ok"
-            and r.get("outcome_correct") is True
-            and isinstance(r.get("recall"), int | float)
-            and r["recall"] <= threshold + 1e-12
-        )
-        for m in cases
-    }
-    correct = {
-        m: sum(
-            1
-            for r in run.samples
-            if r.get("model") == m and r.get("status") == "ok" and r.get("outcome_correct") is True
-        )
-        for m in cases
-    }
+    counts = {m: sum(1 for r in run.samples if r.get("model") == m and _low(r, threshold)) for m in cases}
+    correct = {m: sum(1 for r in run.samples if r.get("model") == m and _correct(r)) for m in cases}
     body: list[str] = [
         table(
             ["model", "correct verdicts (scored)", f"of which consistency ≤ {threshold:g}", "share"],

@@ -116,7 +116,7 @@ def test_install_hint_keeps_its_extra(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise ImportError("reading parquet needs pyarrow: pip install 'rationalerm[hub]'")
 
-    monkeypatch.setattr("rationalerm.workflows.evaluate.evaluate", refuse)
+    monkeypatch.setattr("rationalerm.runs.evaluate.evaluate", refuse)
     result = CliRunner().invoke(cli_module.app, ["evaluate", str(DEMO), "--output-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "pip install 'rationalerm[hub]'" in result.output
@@ -134,7 +134,7 @@ def test_notes_keep_the_install_hints_they_carry(tmp_path, monkeypatch):
     def build(*args, **kwargs):
         return SimpleNamespace(notes=[hint], html=tmp_path / "r.html", images=[])
 
-    monkeypatch.setattr("rationalerm.workflows.report.build_report", build)
+    monkeypatch.setattr("rationalerm.report.build_report", build)
     result = CliRunner().invoke(cli_module.app, ["report", str(DEMO), "-o", str(tmp_path / "r.html")])
     assert result.exit_code == 0, result.output
     assert hint in " ".join(result.output.split())

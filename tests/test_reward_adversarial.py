@@ -192,7 +192,6 @@ def test_audit_reward_command(tmp_path, local_matcher) -> None:
 
     from typer.testing import CliRunner
 
-    import rationalerm.commands  # noqa: F401  (registers the commands)
     from rationalerm.cli import app
     from reward_helpers import DEMO
 
@@ -237,7 +236,6 @@ def test_audit_reward_command_with_the_llm_matcher(tmp_path, judge_server: Judge
 
     from typer.testing import CliRunner
 
-    import rationalerm.commands  # noqa: F401  (registers the commands)
     from rationalerm.cli import app
 
     judge_server.script = metajudge_script(gullible=True)

@@ -144,7 +144,7 @@ REFUSAL = "http://judge.test/v1 refused the API key (HTTP 401): [bold]Unauthoriz
 
 
 def test_judge_error_ends_any_command_with_a_plain_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import rationalerm.workflows.analyze as workflow
+    import rationalerm.runs.analyze as workflow
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise JudgeRefusedError(REFUSAL, endpoint="http://judge.test/v1", status=401)
@@ -170,7 +170,7 @@ def test_judge_error_in_a_subcommand_group(monkeypatch: pytest.MonkeyPatch, tmp_
 
 def test_judge_error_through_main_exits_1_without_traceback() -> None:
     code = (
-        "import rationalerm.workflows.analyze as workflow\n"
+        "import rationalerm.runs.analyze as workflow\n"
         "from rationalerm.errors import JudgeRefusedError\n"
         "def refuse(*args, **kwargs):\n"
         f"    raise JudgeRefusedError({REFUSAL!r})\n"

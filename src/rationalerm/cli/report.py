@@ -1,4 +1,7 @@
-"""``rationalerm report``: one self-contained HTML file from evaluate, MetaRM, bench and tag outputs."""
+"""``rationalerm report``: one self-contained HTML file from evaluate, MetaRM, bench and tag outputs.
+
+A thin wrapper over :func:`rationalerm.report.build_report`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from typing import Annotated
 
 import typer
 
-from ..cli import app, console, err_console, fail, warn
+from ..errors import ConfigError
+from .app import app
+from .console import console, err_console, warn
 
 
 @app.command()
@@ -37,26 +42,22 @@ def report(
 ) -> None:
     """Build an HTML report: accuracy vs consistency, tables, paired tests, evaluator agreement, R-Align, benchmarks,
     rationale tags, and the samples a judge got right for the wrong reasons."""
-    from ..io import InputError
-    from ..workflows.report import build_report
+    from .. import report as run
 
     if not 0 <= low_consistency <= 1:
-        raise fail("--low-consistency must be between 0 and 1", 2)
+        raise ConfigError("--low-consistency must be between 0 and 1")
     if max_cases < 0 or bootstrap < 0:
-        raise fail("--max-cases and --bootstrap must be >= 0", 2)
-    try:
-        with err_console.status("building the report ..."):
-            result = build_report(
-                paths,
-                output,
-                title=title,
-                threshold=low_consistency,
-                max_cases=max_cases,
-                n_resamples=bootstrap,
-                seed=seed,
-            )
-    except InputError as exc:
-        raise fail(str(exc)) from None
+        raise ConfigError("--max-cases and --bootstrap must be >= 0")
+    with err_console.status("building the report ..."):
+        result = run.build_report(
+            paths,
+            output,
+            title=title,
+            threshold=low_consistency,
+            max_cases=max_cases,
+            n_resamples=bootstrap,
+            seed=seed,
+        )
     for note in result.notes:
         warn(note, label="note")
     console.print(f"wrote {result.html} and {len(result.images)} plot(s) beside it", highlight=False)

@@ -1,17 +1,30 @@
-"""`rationalerm evaluate`: rationale consistency beside outcome accuracy, one table, one report folder."""
+"""``rationalerm evaluate``: rationale consistency beside outcome accuracy, one table, one report folder.
+
+A thin wrapper over :func:`rationalerm.runs.evaluate.evaluate`. New options go in the signature (or a group of
+:mod:`rationalerm.cli.options`) and straight on to that function.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ..cli import EncodingErrorsOpt, ProblemPrinter, app, check_input_options, console, err_console, fail, say
+from ..errors import ConfigError
+from .app import app
+from .console import ProblemPrinter, console, err_console, fail, say
+from .options import InputPolicy, Judge, LabelsFromOpt, MatcherChoice, llm_judge, shown, with_options
 
 
 @app.command()
+@with_options(
+    matcher=MatcherChoice(),
+    inputs=shown(InputPolicy(), hide={"dedupe"}, help={"strict": "Stop at the first bad row."}),
+    judge=llm_judge(),
+)
 def evaluate(
     input_path: Annotated[
         str,
@@ -25,21 +38,11 @@ def evaluate(
         str | None,
         typer.Option("--split", help="Split of Qwen/RationaleRM or its snapshot: test (default) or full."),
     ] = None,
-    labels_from: Annotated[
-        str,
-        typer.Option(
-            "--labels-from",
-            help="Where rows without a human label get one: auto (nvidia/HelpSteer3 from the hub cache, or from "
-            "the Hub when INPUT came from it), nvidia/HelpSteer3, a snapshot folder or file of it, or none.",
-        ),
-    ] = "auto",
+    labels_from: LabelsFromOpt = "auto",
     model: Annotated[
         list[str] | None,
         typer.Option("--model", help="A model to evaluate (repeatable; default: every model)."),
     ] = None,
-    matcher_name: Annotated[
-        str, typer.Option("--matcher", help="local (offline, default) or llm.")
-    ] = "local",
     output_dir: Annotated[
         Path | None, typer.Option("--output-dir", help="Report folder (default: runs/<input name>).")
     ] = None,
@@ -47,38 +50,16 @@ def evaluate(
     max_model_items: Annotated[
         int, typer.Option("--max-model-items", help="Reasons per model that count (0 = all).")
     ] = 5,
-    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad row.")] = False,
-    encoding_errors: EncodingErrorsOpt = "strict",
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")
     ] = 1000,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed (bootstrap; also sent to an LLM judge).")
     ] = None,
-    judge_model: Annotated[
-        str | None, typer.Option("--judge-model", help="[llm] The evaluator model.")
-    ] = None,
-    base_url: Annotated[
-        list[str] | None, typer.Option("--base-url", help="[llm] OpenAI-compatible endpoint (repeatable).")
-    ] = None,
-    api_key: Annotated[
-        str | None, typer.Option("--api-key", help="[llm] Key (default: $OPENAI_API_KEY).")
-    ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="[llm] Requests in flight.")] = 64,
-    structured: Annotated[
-        bool, typer.Option("--structured", help="[llm] JSON-schema structured output.")
-    ] = False,
-    temperature: Annotated[float, typer.Option("--temperature", help="[llm] Sampling temperature.")] = 0.6,
-    max_tokens: Annotated[int, typer.Option("--max-tokens", help="[llm] Completion token limit.")] = 8192,
-    max_retries: Annotated[int, typer.Option("--max-retries", help="[llm] Retries per request.")] = 5,
-    timeout: Annotated[float, typer.Option("--timeout", help="[llm] Seconds per request.")] = 120.0,
-    cache: Annotated[
-        Path | None,
-        typer.Option("--cache", help="[llm] sqlite answer cache (default: the user cache folder)."),
-    ] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="[llm] Do not read or write the cache.")
-    ] = False,
+    *,
+    matcher: MatcherChoice,
+    inputs: InputPolicy,
+    judge: Judge,
 ) -> None:
     """Match each model's reasons to the human reasons and report rationale consistency beside outcome accuracy."""
     from rich.progress import (
@@ -90,46 +71,24 @@ def evaluate(
         TimeRemainingColumn,
     )
 
-    from ..io import InputError
-    from ..workflows.evaluate import evaluate as run_evaluate
+    from ..runs import evaluate as run
 
     if mode not in ("paper", "reference"):
-        raise fail(f"--mode must be paper or reference, not {mode!r}", 2)
-    check_input_options(encoding_errors)
-    from ._judging import matcher_from_options
-
-    matcher = matcher_from_options(
-        matcher_name,
-        judge_model=judge_model,
-        base_urls=base_url or [],
-        api_key=api_key,
-        concurrency=concurrency,
-        timeout=timeout,
-        max_retries=max_retries,
-        structured=structured,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=seed,
-        cache=None if no_cache else cache,
-        use_cache=not no_cache,
-    )
-
+        raise ConfigError(f"--mode must be paper or reference, not {mode!r}")
+    chosen = matcher.build(dataclasses.replace(judge, seed=seed))
     stem = Path(input_path).stem or "evaluate"
     out = output_dir or Path("runs") / (f"{stem}-{split}" if split else stem)
-    printer = ProblemPrinter(encoding_errors)
-    with (
-        printer,
-        Progress(
-            TextColumn("[bold]matching[/bold]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-        ) as progress,
-    ):
+    printer = ProblemPrinter(inputs.encoding_errors)
+    columns = [
+        TextColumn("[bold]matching[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+    ]
+    progress = Progress(
+        *columns, TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=True
+    )
+    with printer, progress:
         task = progress.add_task("match", total=None, rate="")
 
         def on_progress(done: int, total: int) -> None:
@@ -137,26 +96,21 @@ def evaluate(
             rate = f"{done / elapsed:,.0f}/s" if elapsed > 0 and done else ""
             progress.update(task, completed=done, total=total, rate=rate)
 
-        try:
-            report = run_evaluate(
-                input_path,
-                matcher=matcher,
-                models=model,
-                mode=mode,
-                max_model_items=max_model_items or None,
-                output_dir=out,
-                strict=strict,
-                n_resamples=bootstrap,
-                seed=seed or 0,
-                on_problem=printer,
-                on_progress=on_progress,
-                split=split,
-                labels_from=labels_from,
-            )
-        except InputError as exc:
-            raise fail(str(exc)) from None
-        except ImportError as exc:
-            raise fail(str(exc), 2) from None
+        report = run.evaluate(
+            input_path,
+            matcher=chosen,
+            models=model,
+            mode=mode,
+            max_model_items=max_model_items or None,
+            output_dir=out,
+            strict=inputs.strict,
+            n_resamples=bootstrap,
+            seed=seed or 0,
+            on_problem=printer,
+            on_progress=on_progress,
+            split=split,
+            labels_from=labels_from,
+        )
     printer.finish()
     print_evaluate_table(report)
     print_labels(report)

@@ -10,10 +10,17 @@ from typing import Annotated
 
 import typer
 
-from ..cli import app, console, fail
+from ..errors import ConfigError
+from .app import app
+from .console import console, fail
+from .options import Judge, MatcherChoice, llm_judge, shown, with_options
 
 
 @app.command(name="audit-reward")
+@with_options(
+    matcher=shown(MatcherChoice(), hide={"structured"}),
+    judge=llm_judge(hide={"max_retries", "cache"}),
+)
 def audit_reward_command(
     input_path: Annotated[
         Path,
@@ -29,9 +36,6 @@ def audit_reward_command(
             help="The honest reasons are {MODEL}-checklist (default: the human checklist, sides as A/B).",
         ),
     ] = None,
-    matcher_name: Annotated[
-        str, typer.Option("--matcher", help="local (offline, default) or llm.")
-    ] = "local",
     ratio: Annotated[
         float,
         typer.Option(
@@ -43,22 +47,9 @@ def audit_reward_command(
     max_reasons: Annotated[int, typer.Option("--max-reasons", help="The guards' reason cap (0 = none).")] = 8,
     limit: Annotated[int, typer.Option("--limit", help="Audit only the first N rows (0 = all).")] = 0,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
-    judge_model: Annotated[
-        str | None, typer.Option("--judge-model", help="[llm] The evaluator model.")
-    ] = None,
-    base_url: Annotated[
-        list[str] | None, typer.Option("--base-url", help="[llm] OpenAI-compatible endpoint (repeatable).")
-    ] = None,
-    api_key: Annotated[
-        str | None, typer.Option("--api-key", help="[llm] Key (default: $OPENAI_API_KEY).")
-    ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", help="[llm] Requests in flight.")] = 64,
-    temperature: Annotated[float, typer.Option("--temperature", help="[llm] Sampling temperature.")] = 0.6,
-    max_tokens: Annotated[int, typer.Option("--max-tokens", help="[llm] Completion token limit.")] = 8192,
-    timeout: Annotated[float, typer.Option("--timeout", help="[llm] Seconds per request.")] = 120.0,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="[llm] Do not read or write the cache.")
-    ] = False,
+    *,
+    matcher: MatcherChoice,
+    judge: Judge,
 ) -> None:
     """Run every reward-hacking attack of the kit on your rows and matcher: each attack's mean and worst-case
     reward beside the honest completions'. Exit 1 when an attack beats its threshold."""
@@ -71,10 +62,10 @@ def audit_reward_command(
     from ..reward.adversarial import audit_cases, audit_reward_async
 
     if not 0 < ratio <= 1:
-        raise fail("--ratio must be in (0, 1]", 2)
+        raise ConfigError("--ratio must be in (0, 1]")
     try:
         rows, problems = read_jsonl(input_path)
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise fail(str(exc)) from None
     if limit:
         rows = rows[:limit]
@@ -84,40 +75,24 @@ def audit_reward_command(
         raise fail(f"no row of {input_path} has a {what}, a human checklist and a human label to audit")
     config = RewardConfig(guards=GuardConfig(max_reasons=max_reasons or None))
 
-    from ._judging import matcher_from_options
-
-    matcher = matcher_from_options(
-        matcher_name,
-        judge_model=judge_model,
-        base_urls=base_url or [],
-        api_key=api_key,
-        concurrency=concurrency,
-        timeout=timeout,
-        max_retries=5,
-        structured=False,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        seed=None,
-        cache=None,
-        use_cache=not no_cache,
-    )
+    chosen = matcher.build(judge)
 
     source = f"{model}-checklist" if model else "human-checklist"
 
     async def run():
-        if hasattr(matcher, "__aenter__"):
-            async with matcher:  # type: ignore[attr-defined]
+        if hasattr(chosen, "__aenter__"):
+            async with chosen:  # type: ignore[attr-defined]
                 return await audit_reward_async(
-                    cases, matcher=matcher, config=config, ratio=ratio, honest_source=source
+                    cases, matcher=chosen, config=config, ratio=ratio, honest_source=source
                 )
         return await audit_reward_async(
-            cases, matcher=matcher, config=config, ratio=ratio, honest_source=source
+            cases, matcher=chosen, config=config, ratio=ratio, honest_source=source
         )
 
     report = aio.run(run())
     table = Table(
         title=Text(
-            f"Reward audit: {report.cases} rows, {matcher_name} matcher, honest reasons from {source}; "
+            f"Reward audit: {report.cases} rows, {matcher.matcher_name} matcher, honest reasons from {source}; "
             f"an attack fails above its threshold"
         ),
         show_lines=False,

@@ -1,4 +1,7 @@
-"""``rationalerm agree``: how closely two evaluators (or matchers) agree on the same models (Figure 2a)."""
+"""``rationalerm agree``: how closely two evaluators (or matchers) agree on the same models (Figure 2a).
+
+A thin wrapper over :func:`rationalerm.runs.agree.agree`.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ..cli import app, console, fail, warn
+from ..errors import ConfigError
+from .app import app
+from .console import console, fail, warn
 
 if TYPE_CHECKING:
-    from ..workflows.agree import AgreementReport
+    from ..runs.agree import AgreementReport
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -79,16 +84,13 @@ def agree(
 ) -> None:
     """Agreement of two evaluators on the same models: per-model R^2, slope, RMSE, Spearman of the rankings, and
     the per-sample correlation."""
-    from ..io import InputError, write_json
-    from ..workflows.agree import METRICS
-    from ..workflows.agree import agree as run_agree
+    from ..io import write_json
+    from ..runs import agree as run
+    from ..runs.agree import METRICS
 
     if metric not in METRICS:
-        raise fail(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}", 2)
-    try:
-        result = run_agree(run_a, run_b, metric=metric)
-    except InputError as exc:
-        raise fail(str(exc)) from None
+        raise ConfigError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    result = run.agree(run_a, run_b, metric=metric)
     if not result.models:
         raise fail("the two runs have no scored model in common")
     print_agreement(result)
@@ -96,7 +98,7 @@ def agree(
         write_json(output, result.as_dict())
         console.print(f"wrote {output}")
     if plot is not None:
-        from ..report_plots import agreement_scatter
+        from ..report.plots import agreement_scatter
 
         agreement_scatter(
             [p["model"] for p in result.models],

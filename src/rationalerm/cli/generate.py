@@ -1,0 +1,65 @@
+"""``rationalerm generate``: run a GenRM over preference pairs for its verdicts and ordered reasons.
+
+A thin wrapper over :func:`rationalerm.runs.generate.generate_async`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import app
+from .jobs import print_run_summary, run_file_job
+from .options import GenRMChoice, InputPolicy, Judge, Resume, default_output, shown, with_options
+
+
+@app.command()
+@with_options(
+    genrm=shown(GenRMChoice(), help={"style": "Prompt style: rationalerm (5-way) or ralign (A or B)."}),
+    judge=shown(Judge(timeout=300.0), help={"judge_model": "The GenRM's model name on the server."}),
+    resume=Resume(),
+    inputs=InputPolicy(),
+)
+def generate(
+    input_path: Annotated[
+        str,
+        typer.Argument(
+            help="Rows with a context or prompt and two responses (.jsonl/.json/.parquet), a snapshot folder of "
+            "Qwen/RationaleRM, or the Hub id Qwen/RationaleRM (its split's file is fetched into the hub cache)."
+        ),
+    ],
+    model_name: Annotated[
+        str, typer.Option("--model-name", help="Name for the output keys: '<NAME>-checklist' ...")
+    ],
+    swap: Annotated[bool, typer.Option("--swap", help="Also judge with the responses swapped.")] = False,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            "--split", help="Split of Qwen/RationaleRM or its snapshot folder: test (default) or full."
+        ),
+    ] = None,
+    *,
+    genrm: GenRMChoice,
+    judge: Judge,
+    resume: Resume,
+    inputs: InputPolicy,
+) -> None:
+    """Run a GenRM over preference pairs: verdict, ordered reasons and text per pair; resumable."""
+    from ..data.hub import RATIONALERM, local_split_file
+    from ..runs.generate import generate_async
+
+    settings = genrm.settings(judge)
+    source = Path(input_path)
+    beside_input = source.is_file()
+    if not beside_input:
+        source = local_split_file(input_path, RATIONALERM, split=split).path or source
+    # beside a local input file; in the working folder for a snapshot or the hub cache (never written into)
+    default = default_output(source, f"{model_name}.genrm")
+    target = resume.target(default if beside_input else Path(default.name))
+    summary = run_file_job(
+        generate_async, source, target, label="generating", judge=judge, resume=resume, inputs=inputs,
+        model_name=model_name, settings=settings, swap=swap,
+    )  # fmt: skip
+    print_run_summary(summary, f"GenRM {model_name} ({judge.judge_model}, {genrm.style} style)")

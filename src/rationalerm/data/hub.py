@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -369,15 +369,7 @@ def local_split_file(
             raise InputError(
                 f"{layout.repo_id}/{resolved.repo_path}: could not be fetched ({type(exc).__name__}: {exc})"
             ) from None
-    return SplitSource(
-        name=str(fetched),
-        origin="hub cache",
-        path=Path(fetched),
-        repo_id=layout.repo_id,
-        split=resolved.split,
-        repo_path=resolved.repo_path,
-        normalise=resolved.normalise,
-    )
+    return replace(resolved, name=str(fetched), origin="hub cache", path=Path(fetched))
 
 
 def _from_hub_cache(

@@ -158,7 +158,7 @@ def score_judgments_file(
     path: str | os.PathLike[str], *, on_problem: ProblemSink | None = None
 ) -> JudgeBenchResult:
     """Score a file of existing judgments in JudgeBench's output layout (e.g. the published runs in its
-    ``outputs/`` folder). Raises :class:`~rationalerm.io.InputError` for a bad row or an empty file."""
+    ``outputs/`` folder). Raises :class:`~rationalerm.errors.InputError` for a bad row or an empty file."""
     judged, judge_name = load_judged_pairs(path, on_problem=on_problem)
     if not judged:
         raise InputError(RowProblem(str(path), 0, None, "no judged pair to score"))

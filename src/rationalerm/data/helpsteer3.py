@@ -3,6 +3,7 @@
 HelpSteer3-Atomic rows carry no human preference. :func:`read_rationalerm` joins it from HelpSteer3 preference rows
 (train and validation) by a content hash of the conversation and both responses (:func:`preference_key`), and
 reports how many rows matched in a :class:`LabelJoin`; rows left without a label are counted and named there.
+:func:`read_samples` turns the rows into the samples ``evaluate`` scores (ids kept unique: repeats get ``#2`` ...).
 
 Sources are those of :func:`~rationalerm.data.hub.resolve_split` (a data file, a snapshot folder, the Hub id, the hub
 cache when offline). Bad rows never pass silently: each becomes a :class:`~rationalerm.io.RowProblem` (file, line or

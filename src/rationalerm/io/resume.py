@@ -27,6 +27,10 @@ from .. import jsonfast
 from ..errors import InputError
 from .jsonl import JsonlAppender, RowProblem, atomic_write_bytes, iter_jsonl, repair_torn_tail, write_jsonl
 
+# Row statuses: ``ok`` (done), ``skipped`` (nothing to do: done too where a run says so), ``parse_failed`` (answers
+# came but could not be read) and ``error`` (no usable answer, or a bad row). Runs retry what is not final.
+OK, PARSE_FAILED, ERROR, SKIPPED = "ok", "parse_failed", "error", "skipped"
+
 RowKey = Callable[[Mapping[str, Any]], "str | None"]
 LineKey = Callable[[str], "str | RowProblem | None"]
 
@@ -53,7 +57,7 @@ class ResumableOutput:
         status_at: Sequence[str],
         provenance_at: Sequence[str],
         resume_keys: Sequence[str] = ("judge_model", "prompt_version"),
-        final: Sequence[str] = ("ok",),
+        final: Sequence[str] = (OK,),
         line_key: LineKey | None = None,
     ):
         self.path = Path(path)
@@ -259,9 +263,9 @@ class RunSummary:
         """Count one row written now: its status, why it is not ``ok``, the judge calls it made (their ``usage`` and
         ``cached``) and extra counts (``tags``)."""
         self.processed += 1
-        name = status if status in ("ok", "parse_failed", "skipped") else "error"
+        name = status if status in (OK, PARSE_FAILED, SKIPPED) else ERROR
         setattr(self, name, getattr(self, name) + 1)
-        if reason and status != "ok":
+        if reason and status != OK:
             self.reasons[reason] += 1
         self.tags.update(tags)
         for call in calls:
@@ -301,4 +305,15 @@ class TagRunSummary(RunSummary):
     )  # fmt: skip
 
 
-__all__ = ["JudgeRunSummary", "ResumableOutput", "RunSummary", "TagRunSummary", "decode_line", "field_at"]
+__all__ = [
+    "ERROR",
+    "OK",
+    "PARSE_FAILED",
+    "SKIPPED",
+    "JudgeRunSummary",
+    "ResumableOutput",
+    "RunSummary",
+    "TagRunSummary",
+    "decode_line",
+    "field_at",
+]

@@ -19,24 +19,14 @@ from dataclasses import dataclass
 from typing import Any, Unpack
 
 from ..errors import ConfigError
+from ..io.resume import ERROR, OK, PARSE_FAILED, RunSummary
 from ..llm import JudgePool
 from ..parse import Decomposition, ParseFailure, parse_decomposition
 from ..prompts import Prompt, load_prompt, sanitize_item
 from ..prompts.chat import format_transcript, render_messages, sanitize_block
 from ..records import HUMAN_CHECKLIST_KEY, RecordError
 from .rows import pair_of
-from .runner import (
-    ERROR,
-    OK,
-    PARSE_FAILED,
-    OutputLayout,
-    RowOutcome,
-    RunOptions,
-    RunSummary,
-    provenance,
-    run_file_rows,
-    sync_form,
-)
+from .runner import OutputLayout, RowOutcome, RunOptions, provenance, run_file_rows, sync_form
 
 DECOMPOSE_PROMPT = "decompose_v1"
 DEFAULT_TEXT_FIELDS = ("individual_preference[].reasoning",)

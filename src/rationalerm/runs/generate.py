@@ -23,6 +23,7 @@ from typing import Any, Literal, Unpack
 
 from ..bench.rules import flip, is_consistent
 from ..errors import ConfigError
+from ..io.resume import ERROR, OK, PARSE_FAILED, RunSummary
 from ..llm import Completion, JudgePool
 from ..parse import (
     GENRM_STYLES,
@@ -36,18 +37,7 @@ from ..prompts import Prompt, load_prompt
 from ..prompts.chat import format_transcript, render_messages, sanitize_block, split_dialogue
 from ..records import Direction
 from .rows import pair_of
-from .runner import (
-    ERROR,
-    OK,
-    PARSE_FAILED,
-    OutputLayout,
-    RowOutcome,
-    RunOptions,
-    RunSummary,
-    provenance,
-    run_file_rows,
-    sync_form,
-)
+from .runner import OutputLayout, RowOutcome, RunOptions, provenance, run_file_rows, sync_form
 
 PROMPTS: dict[GenRMStyle, str] = {"rationalerm": "genrm_rationalerm_v1", "ralign": "genrm_ralign_v1"}
 JudgmentStatus = Literal["ok", "parse_failed", "error"]

@@ -26,21 +26,18 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from ..aio import iter_bounded
 from ..io import ResumableOutput, RowProblem
-from ..io.resume import JudgeRunSummary, decode_line
+from ..io.resume import ERROR, OK, JudgeRunSummary, decode_line
 from ..llm import Usage
 from ..matchers import MatchRequest
 from ..matchers.llm import LLMMatcher, MatchVerdict
 from ..metrics import EVALUATION_CAP, considered_items
 from ..records import PreferenceSample, RecordError, model_keys
-from .runner import RowOutcome, run_samples, sync_form
+from .runner import InputOptions, RowOutcome, run_samples, sync_form
 
-OK = "ok"
-PARSE_FAILED = "parse_failed"
-ERROR = "error"
 MISSING_MODEL_CHECKLIST = "missing_model_checklist"
 
 # Provenance keys that must agree before an output's ``ok`` records are reused by a resumed run.
@@ -284,12 +281,8 @@ async def judge_async(
     model: str,
     matcher: LLMMatcher,
     max_model_items: int | None = EVALUATION_CAP,
-    resume: bool = True,
-    strict: bool = False,
-    dedupe: str = "error",
-    on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[JudgedSample], None] | None = None,
-    on_problem: Callable[[RowProblem], None] | None = None,
+    **options: Unpack[InputOptions],
 ) -> JudgeRunSummary:
     """Judge every row of ``input_path`` for ``model`` into ``output_path`` (resumable; see the module docstring).
 
@@ -317,13 +310,9 @@ async def judge_async(
         provenance=prov,
         process=process,
         check=lambda sample: match_request(sample, model, max_model_items),
-        resume=resume,
-        strict=strict,
-        dedupe=dedupe,
         total=lambda: count_rows(input_path),
-        on_start=on_start,
         on_result=None if on_result is None else lambda outcome: on_result(outcome.result),
-        on_problem=on_problem,
+        **options,
     )
 
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Unpack
 
+from ..io.resume import ERROR, OK, PARSE_FAILED, RunSummary
 from ..llm import JudgePool
 from ..parse import ParseFailure, parse_metarm_verdict, parse_verdict, strip_hidden_reasoning
 from ..prompts import Prompt, load_prompt
@@ -29,18 +30,7 @@ from ..prompts.chat import render_messages, sanitize_block, split_dialogue
 from ..ralign import label_correct_key, verdict_key
 from ..records import Direction, RecordError, find_key, human_label_of, parse_direction
 from .rows import pair_of
-from .runner import (
-    ERROR,
-    OK,
-    PARSE_FAILED,
-    OutputLayout,
-    RowOutcome,
-    RunOptions,
-    RunSummary,
-    provenance,
-    run_file_rows,
-    sync_form,
-)
+from .runner import OutputLayout, RowOutcome, RunOptions, provenance, run_file_rows, sync_form
 
 GOLDEN_PROMPT = "golden_v1"
 METARM_PROMPT = "metarm_v1"

@@ -29,15 +29,12 @@ from typing import Any, TypedDict, TypeVar
 from .. import aio
 from ..errors import ConfigError, InputError, RecordError
 from ..io import Dedupe, ResumableOutput, RowProblem, RunSummary, iter_jsonl, no_rows, scan_input
+from ..io.resume import ERROR, OK, PARSE_FAILED, SKIPPED
 from ..llm import Completion, JudgePool, Usage, default_cache_path
 from ..prompts import Prompt
 from ..records import sample_from_row, sample_id_of
 from .rows import row_key
 
-OK = "ok"
-PARSE_FAILED = "parse_failed"
-ERROR = "error"
-SKIPPED = "skipped"
 BAD_ROW = "bad_row"
 
 T = TypeVar("T")
@@ -179,18 +176,23 @@ class RowOutcome:
         return self.status == OK
 
 
-class RunOptions(TypedDict, total=False):
+class InputOptions(TypedDict, total=False):
     """What every resumable run also takes: ``resume`` (default True; False starts the output afresh), ``strict``
     (the first bad row raises :class:`InputError`), ``dedupe`` (``error``, ``first`` or ``last``: what two rows
-    with one key do), and the callbacks ``on_start(rows, already done)``, ``on_result(outcome)`` after each row is
-    written and ``on_problem(problem)`` for each bad row."""
+    with one key do), and the callbacks ``on_start(rows, already done)`` and ``on_problem(problem)`` for each bad
+    row."""
 
     resume: bool
     strict: bool
     dedupe: str
     on_start: Callable[[int, int], None] | None
-    on_result: Callable[[RowOutcome], None] | None
     on_problem: Callable[[RowProblem], None] | None
+
+
+class RunOptions(InputOptions, total=False):
+    """:class:`InputOptions`, and ``on_result(outcome)`` called after each row is written."""
+
+    on_result: Callable[[RowOutcome], None] | None
 
 
 def check_paths(source: Path, target: Path) -> None:
@@ -459,6 +461,7 @@ __all__ = [
     "OK",
     "PARSE_FAILED",
     "SKIPPED",
+    "InputOptions",
     "OutputLayout",
     "RowOutcome",
     "RunOptions",

@@ -22,11 +22,11 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from .. import aio
-from ..io import ResumableOutput, RowProblem
-from ..io.resume import TagRunSummary
+from ..io import ResumableOutput
+from ..io.resume import ERROR, OK, PARSE_FAILED, SKIPPED, TagRunSummary
 from ..llm import Completion, JudgePool
 from ..parse.tags import CATEGORIES, FLAWS, ItemTags, parse_tags
 from ..prompts import Prompt, load_prompt, sanitize_item
@@ -44,7 +44,7 @@ from ..stats.tags import (  # moved there (report/ needs them without the client
     is_tag_record,
     tag_rates,
 )
-from .runner import ERROR, OK, PARSE_FAILED, SKIPPED, RowOutcome, run_samples, sync_form
+from .runner import InputOptions, RowOutcome, run_samples, sync_form
 
 TAG_PROMPT = "tag_v1"
 
@@ -265,11 +265,8 @@ async def tag_async(
     *,
     model: str,
     tagger: Tagger,
-    resume: bool = True,
-    strict: bool = False,
-    dedupe: str = "error",
-    on_problem: Callable[[RowProblem], None] | None = None,
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    **options: Unpack[InputOptions],
 ) -> TagRunSummary:
     """Tag every row's ``model`` reasons from ``input_path`` into ``output_path`` (resumable, crash-safe).
 
@@ -296,11 +293,8 @@ async def tag_async(
         provenance=prov,
         process=process,
         check=lambda sample: _require_checklist(sample, model),
-        resume=resume,
-        strict=strict,
-        dedupe=dedupe,
         on_result=None if on_record is None else lambda outcome: on_record(outcome.row),
-        on_problem=on_problem,
+        **options,
     )
 
 

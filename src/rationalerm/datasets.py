@@ -3,4 +3,3 @@
 from .data import *  # noqa: F403  # moved: shim removed at the end
 from .data import __all__ as __all__
 from .data.hub import data_files_in, hub_cache_dir, split_suffix  # noqa: F401  # moved: shim removed at the end
-from .data.judgebench import load_judgebench_source_rows  # noqa: F401  # moved: shim removed at the end

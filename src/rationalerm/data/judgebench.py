@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, RecordError
-from ..io import RowProblem
 from ..records import Direction
-from .hub import JUDGEBENCH, JUDGEBENCH_HUB, SplitSource, build_split, resolve_split, split_suffix
-from .rows import ProblemSink, Row, build_jsonl, id_as_text, require_str
+from .hub import JUDGEBENCH, JUDGEBENCH_HUB, build_split, resolve_split, split_suffix
+from .rows import ProblemSink, build_jsonl, id_as_text, require_str
 
 KNOWLEDGE, REASONING, MATH, CODING = "Knowledge", "Reasoning", "Math", "Coding"
 CATEGORIES = (KNOWLEDGE, REASONING, MATH, CODING)
@@ -120,12 +119,3 @@ def load_judgebench(
     if source.origin == "file":
         return load_judgebench_pairs(text, on_problem=on_problem)
     return build_split(source, pair_from_row, on_problem)
-
-
-def load_judgebench_source_rows(
-    name_or_path: str | os.PathLike[str], *, split: str | None = None, hub_cache: str | None = None
-) -> tuple[SplitSource, list[tuple[int, Row | RowProblem]]]:
-    """The raw rows of a JudgeBench split (normalised, unchecked) and where they came from."""
-    text, suffix = split_suffix(str(name_or_path), JUDGEBENCH)
-    source = resolve_split(text, JUDGEBENCH, split=split or suffix, hub_cache=hub_cache, normalise=_normalise)
-    return source, list(source.rows())

@@ -5,11 +5,13 @@ samples left without one are counted and named, not silently dropped from outcom
 direction (``"x"``, ``3``, NaN) is reported with its file and line and counted (``invalid_labels``).
 
 The matcher is any :class:`rationalerm.matchers.Matcher`: the offline local matcher by default, or the LLM MetaJudge.
+:func:`evaluate_async` is the run; :func:`evaluate` its synchronous form (an event loop of its own).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections import Counter
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__, aio
+from .. import __version__
 from ..data.helpsteer3 import (  # noqa: F401  # moved there (report/ reads input samples too); re-exported
     LoadedSamples,
     load_samples,
@@ -45,6 +47,7 @@ from ..records import (
     PreferenceSample,
     SampleResult,
 )
+from .runner import sync_form
 
 if TYPE_CHECKING:
     from ..datasets import LabelJoin
@@ -236,7 +239,7 @@ def _model_result(
     )
 
 
-def evaluate(
+async def evaluate_async(
     input_path: str | os.PathLike[str],
     *,
     matcher: Matcher | None = None,
@@ -289,26 +292,18 @@ def evaluate(
 
         matcher = LocalMatcher()
 
-    async def run() -> tuple[list[ModelResult], list[SampleResult]]:
-        async def score(active: Matcher) -> tuple[list[ModelResult], list[SampleResult]]:
-            return await evaluate_samples(
-                samples,
-                chosen,
-                active,
-                mode=mode,
-                max_model_items=max_model_items,
-                n_resamples=n_resamples,
-                seed=seed,
-                on_progress=on_progress,
-            )
-
-        # A matcher holding connections (the LLM one) opens them inside this event loop and closes them after.
-        if hasattr(matcher, "__aenter__"):
-            async with matcher:  # type: ignore[attr-defined]
-                return await score(matcher)
-        return await score(matcher)
-
-    results, sample_results = aio.run(run())
+    # A matcher holding connections (the LLM one) opens them inside this event loop and closes them after.
+    async with matcher if hasattr(matcher, "__aenter__") else contextlib.nullcontext():  # type: ignore[attr-defined]
+        results, sample_results = await evaluate_samples(
+            samples,
+            chosen,
+            matcher,
+            mode=mode,
+            max_model_items=max_model_items,
+            n_resamples=n_resamples,
+            seed=seed,
+            on_progress=on_progress,
+        )
     unlabelled = {
         model: sum(
             1
@@ -347,6 +342,9 @@ def evaluate(
     if output_dir is not None:
         write_report(report, Path(output_dir), plot=plot)
     return report
+
+
+evaluate = sync_form(evaluate_async, pool_of=None)
 
 
 def write_report(report: EvaluateReport, output_dir: Path, *, plot: bool = True) -> None:

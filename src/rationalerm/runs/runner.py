@@ -104,16 +104,16 @@ _POOL_OPTIONS = [
 
 
 def sync_form(
-    job: Callable[..., Awaitable[T]], *, pool_of: Callable[[dict[str, Any]], Any] | None = None
+    job: Callable[..., Awaitable[T]], *, pool_of: Callable[[dict[str, Any]], Any] | str | None = "open"
 ) -> Callable[..., T]:
     """The synchronous form of the async run ``job``, on a new event loop of its own.
 
-    Without ``pool_of``, ``job`` takes ``pool=``; the sync form takes the pool's options instead (``judge_model``,
-    ``base_urls``, ``api_key``, ``concurrency``, ``cache``, ``use_cache``) and opens the pool inside its loop. With
-    ``pool_of``, the sync form takes ``job``'s own arguments and enters ``pool_of(keyword arguments)`` (e.g. the
-    matcher's pool) inside its loop."""
+    ``pool_of="open"`` (the default): ``job`` takes ``pool=``; the sync form takes the pool's options instead
+    (``judge_model``, ``base_urls``, ``api_key``, ``concurrency``, ``cache``, ``use_cache``) and opens the pool
+    inside its loop. A function: the sync form takes ``job``'s own arguments and enters ``pool_of(keyword
+    arguments)`` (e.g. the matcher's pool) inside its loop. None: ``job``'s own arguments, nothing entered."""
     signature = inspect.signature(job)
-    if pool_of is None:
+    if pool_of == "open":
         kept = [p for p in signature.parameters.values() if p.name != "pool"]
         at = next((i for i, p in enumerate(kept) if p.kind is inspect.Parameter.VAR_KEYWORD), len(kept))
         signature = signature.replace(parameters=[*kept[:at], *_POOL_OPTIONS, *kept[at:]])
@@ -123,8 +123,8 @@ def sync_form(
         arguments = _keywords(signature, args, kwargs)
 
         async def run() -> T:
-            if pool_of is not None:
-                async with pool_of(arguments):
+            if callable(pool_of) or pool_of is None:
+                async with pool_of(arguments) if pool_of is not None else contextlib.nullcontext():
                     return await job(**arguments)
             options = {p.name: arguments.pop(p.name) for p in _POOL_OPTIONS if p.name in arguments}
             async with open_pool(**options) as pool:

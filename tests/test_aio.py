@@ -139,3 +139,27 @@ def test_without_uvloop_auto_falls_back_and_uvloop_is_an_error(monkeypatch: pyte
     monkeypatch.setenv(aio.EVENT_LOOP_ENV, "trio")
     with pytest.raises(ValueError, match="RATIONALERM_EVENT_LOOP must be one of auto, uvloop, asyncio"):
         aio.event_loop_name()
+
+
+def test_sync_form_binds_the_async_runs_arguments_and_runs_it_on_its_own_loop() -> None:
+    import inspect
+
+    from rationalerm.runs.runner import sync_form
+
+    async def double_async(x: int, *, times: int = 2, **extra: object) -> tuple[int, dict[str, object]]:
+        """Doubles."""
+        await asyncio.sleep(0)
+        return x * times, extra
+
+    double = sync_form(double_async, pool_of=None)
+    assert double.__name__ == "double" and "Doubles." in (double.__doc__ or "")
+    assert double(3) == (6, {}) and double(x=3, times=3, note="n") == (9, {"note": "n"})
+    with pytest.raises(TypeError):
+        double(1, 2)  # times is keyword-only, as in the async run
+
+    async def job_async(path: str, *, pool: object) -> str:
+        return path
+
+    job = sync_form(job_async)
+    names = list(inspect.signature(job).parameters)
+    assert names == ["path", "judge_model", "base_urls", "api_key", "concurrency", "cache", "use_cache"]

@@ -1,5 +1,6 @@
 """JSON on the hot paths (orjson, with the standard library deciding what it refuses), atomic writes of pieces, the
-append-only JSONL writer and the judge output compaction that moves lines as slices."""
+append-only JSONL writer, the judge output compaction that moves lines as slices, and the one resume mechanism
+(ResumableOutput, RunSummary)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rationalerm import jsonfast
-from rationalerm.io import JsonlAppender, atomic_write_bytes, dumps_line, iter_jsonl
+from rationalerm.io import (
+    InputError,
+    JsonlAppender,
+    ResumableOutput,
+    atomic_write_bytes,
+    dumps_line,
+    iter_jsonl,
+)
 from rationalerm.io import RowProblem as IoRowProblem
+from rationalerm.io.resume import JudgeRunSummary, TagRunSummary
 from rationalerm.runs.judge import _compact, _line_key
 
 json_values = st.recursive(
@@ -167,3 +176,69 @@ def test_compaction_falls_back_to_reading_every_line_when_the_tail_is_not_as_wri
     # wrong lengths are not trusted either
     _compact(path, "m", ["c", "b", "a"], (0, [("c", 5), ("b", 7), ("a", os.path.getsize(path))]))
     assert [_line_key(line)[1] for line in path.read_text(encoding="utf-8").splitlines()] == ["c", "b", "a"]
+
+
+def _resumable(path: Path) -> ResumableOutput:
+    return ResumableOutput(
+        path,
+        key=lambda row: str(row["id"]) if row.get("model") == "m" else None,
+        status_at=("status",),
+        provenance_at=("meta", "provenance"),
+        resume_keys=("judge_model",),
+        final=("ok", "skipped"),
+    )
+
+
+def test_resumable_output_keeps_final_rows_and_other_runs_and_drops_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    prov = {"meta": {"provenance": {"judge_model": "j"}}}
+    rows = [
+        {"id": "a", "model": "m", "status": "ok", "v": 1, **prov},
+        {"id": "b", "model": "m", "status": "error", **prov},  # retried
+        {"id": "a", "model": "other", "status": "error"},  # another run's row: kept as it is
+        {"id": "c", "model": "m", "status": "skipped", **prov},
+        {"id": "a", "model": "m", "status": "ok", "v": 2, **prov},  # a repeat: the last one wins
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"id": "torn', encoding="utf-8")
+    done = _resumable(path).prepare({"judge_model": "j"})
+    assert {key: row.get("v") for key, row in done.items()} == {"a": 2, "c": None}
+    assert [(r["id"], r["model"]) for _, r in iter_jsonl(path)] == [("a", "m"), ("a", "other"), ("c", "m")]
+    with _resumable(path) as out:
+        out.write({"id": "b", "model": "m", "status": "ok"})
+    _resumable(path).compact(["c", "b", "a"], (0, []))
+    assert [(r["id"], r["model"]) for _, r in iter_jsonl(path)] == [
+        ("c", "m"),
+        ("b", "m"),
+        ("a", "m"),
+        ("a", "other"),
+    ]
+    assert _resumable(path).prepare({}, resume=False) == {} and not path.exists()
+
+
+def test_resumable_output_refuses_rows_of_another_judge(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    row = {"id": "a", "model": "m", "status": "ok", "meta": {"provenance": {"judge_model": "old"}}}
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        _resumable(path).prepare({"judge_model": "new"})
+    problem = caught.value.problem
+    assert (problem.line, problem.field) == (1, "meta.provenance.judge_model")
+    assert "judge_model='old'" in problem.message and "--restart" in problem.message
+
+
+def test_run_summary_views_keep_each_commands_layout() -> None:
+    summary = TagRunSummary("in", "out", "m")
+    for status, reason in (
+        ("ok", None),
+        ("skipped", "empty_model_list"),
+        ("parse_failed", "x"),
+        ("error", "x"),
+    ):
+        summary.add(status, reason)
+    data = summary.as_dict()
+    assert list(data)[:6] == ["input", "output", "model", "total", "already_done", "tagged"]
+    assert (data["tagged"], data["ok"], data["skipped"], data["failed"]) == (4, 1, 1, 2)
+    assert data["reasons"] == {"empty_model_list": 1, "x": 2}
+    judged = JudgeRunSummary("in", "out", "m")
+    judged.add("ok")
+    assert (judged.judged, judged.already_ok, judged.model) == (1, 0, "m") and "cached" in judged.as_dict()

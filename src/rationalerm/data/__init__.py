@@ -1,10 +1,11 @@
-"""Dataset loaders, read as their owners publish them; nothing here calls a model or scores anything.
+"""Loaders: datasets read as their owners publish them, and our own outputs read back. Nothing here calls a model.
 
 - :mod:`.rows`: rows from local data files (JSONL, JSON, parquet, gzip) and their turning into records;
 - :mod:`.hub`: published layouts (:class:`HubLayout`) and where a split's rows come from (file, snapshot folder,
   hub cache, Hub);
 - :mod:`.helpsteer3`: HelpSteer3-Atomic (``Qwen/RationaleRM``) and HelpSteer3 preference, human labels joined;
-- :mod:`.judgebench`: JudgeBench pairs; :mod:`.rmbench`: RM-Bench prompts.
+- :mod:`.judgebench`: JudgeBench pairs; :mod:`.rmbench`: RM-Bench prompts;
+- :mod:`.outputs`: our own ``evaluate`` outputs read back, and two of them joined for agreement.
 """
 
 from .helpsteer3 import (

@@ -32,8 +32,8 @@ from rationalerm.data import (
     read_rationalerm,
 )
 from rationalerm.io import InputError
-from rationalerm.workflows.bench import load_judgebench_rows
-from rationalerm.workflows.prepare_rl import prepare_rl
+from rationalerm.runs.bench import load_judgebench_rows
+from rationalerm.runs.prepare_rl import prepare_rl
 
 pytest.importorskip("datasets")
 pytest.importorskip("huggingface_hub")

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from rationalerm.cli import app
 from rationalerm.io import InputError
 from rationalerm.report import build_report, collect_inputs, find_ralign, wrong_reason_cases
-from rationalerm.workflows.evaluate import evaluate
+from rationalerm.runs.evaluate import evaluate
 from test_agree import ScaledMatcher
 from test_evaluate import ExactMatcher
 

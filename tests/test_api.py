@@ -39,8 +39,9 @@ run_metarm sample_from_row score_batch score_judgments_file score_rmbench_scores
 tag_file write_golden
 """.split()
 
-# The runs whose job is to call a judge: each has x() and x_async().
+# The runs that may wait on a judge: each has x() and x_async().
 JUDGE_RUNS = (
+    "evaluate",
     "judge",
     "generate",
     "decompose",
@@ -126,15 +127,12 @@ def test_deprecated_name_warns_and_resolves_to_its_old_object(name: str) -> None
     assert value is getattr(importlib.import_module(f"rationalerm.{module}"), attribute or name)
     replacement = resolve_dotted(f"rationalerm.{instead}")  # the name the warning recommends exists
     assert callable(replacement), instead
-    if instead in rationalerm.__all__ and name not in CHANGED:
+    if instead in rationalerm.__all__:
         assert value is replacement, f"{name} is a plain alias of {instead}"
     if inspect.isfunction(value):
         # an old run name keeps its calling convention: awaitable where it was, plain where it was
         assert inspect.iscoroutinefunction(value) == (name in ASYNC_BEFORE)
 
-
-# Old names whose replacement takes other arguments (the old function stays as it was until it goes).
-CHANGED = {"evaluate_samples"}
 
 # The run functions of the previous release that were coroutine functions.
 ASYNC_BEFORE = {

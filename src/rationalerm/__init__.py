@@ -6,11 +6,11 @@ The public API is the names in ``__all__`` (listed with their signatures in docs
 from its module but may change between releases. The names come in six groups (``_SECTIONS``): the runs, the dataset
 loaders, the judge and the matchers, the training reward, a few records, and the exception tree.
 
-One rule for sync and async: every run whose job is to call a judge has two forms with one meaning, ``x()`` and
-``x_async()`` (``judge`` / ``judge_async``, ``generate`` / ``generate_async``...). ``x()`` opens what it needs (the
-judge pool, an event loop) and returns when the run is done; ``x_async()`` is the same run as a coroutine, for a
-caller that owns its event loop. The other runs (``evaluate``, ``analyze``, ``agree``, ``prepare_rl``,
-``build_report``) have only the plain form.
+One rule for sync and async: every run that may wait on a judge (through its pool or an LLM matcher) has two forms
+with one meaning, ``x()`` and ``x_async()`` (``judge`` / ``judge_async``, ``evaluate`` / ``evaluate_async``...).
+``x()`` opens what it needs (the judge pool, an event loop) and returns when the run is done; ``x_async()`` is the
+same run as a coroutine, for a caller that owns its event loop. The runs that never wait on a judge (``analyze``,
+``agree``, ``prepare_rl``, ``build_report``) have only the plain form.
 
 Every name is loaded on first use (PEP 562): ``import rationalerm`` itself imports nothing heavy, so a command or a
 script pays only for the modules it uses. The names of the previous release that are not in ``__all__``
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from .runs.analyze import analyze
     from .runs.bench import bench_judgebench, bench_judgebench_async, bench_rmbench, bench_rmbench_async
     from .runs.decompose import decompose, decompose_async
-    from .runs.evaluate import evaluate
+    from .runs.evaluate import evaluate, evaluate_async
     from .runs.generate import generate, generate_async
     from .runs.judge import judge, judge_async
     from .runs.metarm import metarm, metarm_async
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 # The module (relative to this package) that defines each public name.
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "runs.evaluate": ("evaluate",),
+    "runs.evaluate": ("evaluate", "evaluate_async"),
     "runs.analyze": ("analyze",),
     "runs.agree": ("agree",),
     "runs.judge": ("judge", "judge_async"),
@@ -92,6 +92,7 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "Runs": (
         "evaluate",
+        "evaluate_async",
         "analyze",
         "agree",
         "judge",
@@ -274,6 +275,7 @@ __all__ = [
     "decompose",
     "decompose_async",
     "evaluate",
+    "evaluate_async",
     "generate",
     "generate_async",
     "judge",

@@ -24,12 +24,7 @@ SUMMARY_FILE = "summary.json"
 SAMPLES_FILE = "samples.jsonl"
 METRICS = ("rationale_consistency", "precision", "f1", "average_precision")
 # samples.jsonl names rationale consistency by its per-sample form, recall.
-_SAMPLE_KEY = {
-    "rationale_consistency": "recall",
-    "precision": "precision",
-    "f1": "f1",
-    "average_precision": "average_precision",
-}
+_SAMPLE_KEY = {**{name: name for name in METRICS}, "rationale_consistency": "recall"}
 
 
 @dataclass(slots=True)

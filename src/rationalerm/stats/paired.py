@@ -233,18 +233,7 @@ def agreement(x: Sequence[float], y: Sequence[float]) -> Agreement:
         total = float(np.sum((b - b.mean()) ** 2))
         r2 = 1.0 - float(np.sum(residual**2)) / total if total > 0 else None
     rho, rho_p = spearman(a, b)
-    return Agreement(
-        n=n,
-        slope=slope,
-        intercept=intercept,
-        r2=r2,
-        rmse=rmse,
-        fit_rmse=fit_rmse,
-        pearson=pearson(a, b),
-        spearman=rho,
-        spearman_p=rho_p,
-        mean_difference=float(diff.mean()),
-    )
+    return Agreement(n, slope, intercept, r2, rmse, fit_rmse, pearson(a, b), rho, rho_p, float(diff.mean()))
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def test_deprecated_names_warn_on_from_import_and_on_every_use() -> None:
         messages = [str(w.message) for w in seen if w.category is DeprecationWarning]
         assert any("rationalerm.judge_file is deprecated" in m for m in messages), messages
         assert any("use rationalerm.metarm_async" in m for m in messages), messages
-    assert namespace["judge_file"] is importlib.import_module("rationalerm.runs.judge").judge_file
+    assert namespace["judge_file"] is importlib.import_module("rationalerm.runs.judge").judge_async
     assert "judge_file" not in dir(rationalerm) and "judge_file" not in rationalerm.__all__
 
 

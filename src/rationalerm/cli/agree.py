@@ -44,16 +44,8 @@ def print_agreement(result: AgreementReport) -> None:
     rows = [("per model", result.per_model), ("per sample, all models", result.per_sample)]
     rows += [(f"per sample, {m}", s) for m, s in result.per_sample_by_model.items()]
     for name, s in rows:
-        stats.add_row(
-            name,
-            str(s.n),
-            _fmt(s.r2),
-            _fmt(s.slope, 2),
-            _fmt(s.intercept),
-            _fmt(s.rmse),
-            _fmt(s.pearson, 2),
-            _fmt(s.spearman, 2),
-        )
+        figures = ((s.r2, 3), (s.slope, 2), (s.intercept, 3), (s.rmse, 3), (s.pearson, 2), (s.spearman, 2))
+        stats.add_row(name, str(s.n), *(_fmt(value, digits) for value, digits in figures))
     console.print(stats)
     for note in result.notes:
         warn(note, label="note", err=False)

@@ -10,6 +10,7 @@ and :mod:`rationalerm.runs.bench` (live judging).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -214,6 +215,12 @@ LIVE_JUDGE = shown(
 )
 
 
+def live_options(limit: str, judgments_output: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options of a live benchmark command, with its help texts for --limit and --judgments-output."""
+    live = shown(LiveRun(), help={"limit": limit, "judgments_output": judgments_output})
+    return with_options(live=live, judge=LIVE_JUDGE)
+
+
 def _one_of(existing: object, data: object, message: str) -> None:
     if (not existing) == (not data):
         raise ConfigError(message)
@@ -224,16 +231,10 @@ def _one_of(existing: object, data: object, message: str) -> None:
 
 
 @bench_app.command("judgebench")
-@with_options(
-    live=shown(
-        LiveRun(),
-        help={
-            "limit": "Judge only the first N pairs.",
-            "judgments_output": "Where the judgments go, in JudgeBench's output layout; resumed if it exists "
-            "(default: dataset=judgebench,response_model=...,judge_name=...,judge_model=....jsonl here).",
-        },
-    ),
-    judge=LIVE_JUDGE,
+@live_options(
+    "Judge only the first N pairs.",
+    "Where the judgments go, in JudgeBench's output layout; resumed if it exists "
+    "(default: dataset=judgebench,response_model=...,judge_name=...,judge_model=....jsonl here).",
 )
 def judgebench_command(
     judgments: Annotated[
@@ -292,16 +293,10 @@ def judgebench_command(
 
 
 @bench_app.command("rmbench")
-@with_options(
-    live=shown(
-        LiveRun(),
-        help={
-            "limit": "Judge only the first N prompts of each data file's domain.",
-            "judgments_output": "Where the pair verdicts go (JSONL, one row per comparison); resumed if it exists "
-            "(default: rmbench,judge_name=...,judge_model=....verdicts.jsonl here).",
-        },
-    ),
-    judge=LIVE_JUDGE,
+@live_options(
+    "Judge only the first N prompts of each data file's domain.",
+    "Where the pair verdicts go (JSONL, one row per comparison); resumed if it exists "
+    "(default: rmbench,judge_name=...,judge_model=....verdicts.jsonl here).",
 )
 def rmbench_command(
     scores: Annotated[

@@ -90,3 +90,25 @@ def print_pairs(title: str, rows: list[tuple[Any, str]]) -> None:
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
+
+
+def progress_bar(
+    label: str, *, rate: bool = False, eta: bool = False, counts: str = "", transient: bool = False
+) -> Any:
+    """A progress bar on stderr: ``label``, the bar, done of total and the time taken; ``rate`` adds the items a
+    second (the task field ``rate``), ``eta`` the time left, ``counts`` a text column of task fields."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns: list[Any] = [TextColumn(f"[bold]{label}[/bold]"), BarColumn(), MofNCompleteColumn()]
+    columns += [TextColumn("{task.fields[rate]}")] if rate else []
+    columns += [TimeElapsedColumn()]
+    columns += [TextColumn("eta"), TimeRemainingColumn()] if eta else []
+    columns += [TextColumn(counts)] if counts else []
+    return Progress(*columns, console=err_console, transient=transient)

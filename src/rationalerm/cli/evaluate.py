@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ..errors import ConfigError
 from .app import app
-from .console import ProblemPrinter, console, err_console, fail, say
+from .console import ProblemPrinter, console, fail, progress_bar, say
 from .options import InputPolicy, Judge, LabelsFromOpt, MatcherChoice, llm_judge, shown, with_options
 
 
@@ -62,15 +62,6 @@ def evaluate(
     judge: Judge,
 ) -> None:
     """Match each model's reasons to the human reasons and report rationale consistency beside outcome accuracy."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from ..runs import evaluate as run
 
     if mode not in ("paper", "reference"):
@@ -79,15 +70,7 @@ def evaluate(
     stem = Path(input_path).stem or "evaluate"
     out = output_dir or Path("runs") / (f"{stem}-{split}" if split else stem)
     printer = ProblemPrinter(inputs.encoding_errors)
-    columns = [
-        TextColumn("[bold]matching[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-    ]
-    progress = Progress(
-        *columns, TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=True
-    )
+    progress = progress_bar("matching", rate=True, eta=True, transient=True)
     with printer, progress:
         task = progress.add_task("match", total=None, rate="")
 

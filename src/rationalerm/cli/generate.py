@@ -11,16 +11,14 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .jobs import print_run_summary, run_file_job
-from .options import GenRMChoice, InputPolicy, Judge, Resume, default_output, shown, with_options
+from .jobs import FileJob, print_run_summary
+from .options import GenRMChoice, Judge, default_output, shown, with_options
 
 
 @app.command()
 @with_options(
     genrm=shown(GenRMChoice(), help={"style": "Prompt style: rationalerm (5-way) or ralign (A or B)."}),
-    judge=shown(Judge(timeout=300.0), help={"judge_model": "The GenRM's model name on the server."}),
-    resume=Resume(),
-    inputs=InputPolicy(),
+    job=FileJob.shown(Judge(timeout=300.0), "The GenRM's model name on the server."),
 )
 def generate(
     input_path: Annotated[
@@ -42,24 +40,27 @@ def generate(
     ] = None,
     *,
     genrm: GenRMChoice,
-    judge: Judge,
-    resume: Resume,
-    inputs: InputPolicy,
+    job: FileJob,
 ) -> None:
     """Run a GenRM over preference pairs: verdict, ordered reasons and text per pair; resumable."""
     from ..data.hub import RATIONALERM, local_split_file
     from ..runs.generate import generate_async
 
-    settings = genrm.settings(judge)
+    settings = genrm.settings(job.judge)
     source = Path(input_path)
     beside_input = source.is_file()
     if not beside_input:
         source = local_split_file(input_path, RATIONALERM, split=split).path or source
     # beside a local input file; in the working folder for a snapshot or the hub cache (never written into)
     default = default_output(source, f"{model_name}.genrm")
-    target = resume.target(default if beside_input else Path(default.name))
-    summary = run_file_job(
-        generate_async, source, target, label="generating", judge=judge, resume=resume, inputs=inputs,
-        model_name=model_name, settings=settings, swap=swap,
-    )  # fmt: skip
-    print_run_summary(summary, f"GenRM {model_name} ({judge.judge_model}, {genrm.style} style)")
+    target = job.target(default if beside_input else Path(default.name))
+    summary = job.run(
+        generate_async,
+        source,
+        target,
+        label="generating",
+        model_name=model_name,
+        settings=settings,
+        swap=swap,
+    )
+    print_run_summary(summary, f"GenRM {model_name} ({job.judge.judge_model}, {genrm.style} style)")

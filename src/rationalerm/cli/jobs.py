@@ -2,55 +2,27 @@
 
 :func:`run_job` is the one place a command opens the judge pool, shows progress, reports bad input rows and turns
 Ctrl-C into exit 130 with the hint to rerun (the output is resumable); every other error reaches the mapping of
-:mod:`rationalerm.cli.app`. :func:`print_run_summary` prints the counts of a run and exits 1 when nothing at all
-succeeded.
+:mod:`rationalerm.cli.app`. :class:`FileJob` is the option group of the commands that run a resumable job of
+:mod:`rationalerm.runs` over an input file (judge, generate, decompose, golden, metarm, tag) and runs it.
+:func:`print_run_summary` prints the counts of a run and exits 1 when nothing at all succeeded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 from rich.text import Text
 
-from .console import ProblemPrinter, err_console, fail, print_pairs, say, warn
+from .console import ProblemPrinter, err_console, fail, print_pairs, progress_bar, say, warn
+from .options import InputPolicy, Judge, Resume, shown
 
-if TYPE_CHECKING:
-    from .options import InputPolicy, Judge, Resume
-
-# progress columns: the bar with ok and failed counts; ``detailed`` adds the rate, the eta and the retries
+# the counts beside the progress bar (``detailed`` runs also show the rate, the time left and the retries)
 _COUNTS = "[green]{task.fields[ok]} ok[/green] [red]{task.fields[failed]} failed[/red]"
 _RETRIES = " [yellow]{task.fields[retries]} retries[/yellow]"
-
-
-def _progress(label: str, detailed: bool) -> Any:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    if not detailed:
-        columns = [
-            TextColumn(f"[bold]{label}[/bold]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        ]
-        return Progress(*columns, TextColumn(_COUNTS), console=err_console)
-    columns = [
-        TextColumn(f"[bold]{label}[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-    ]
-    columns += [TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), TextColumn(_COUNTS + _RETRIES)]
-    return Progress(*columns, console=err_console, transient=False)
 
 
 def run_job(
@@ -71,7 +43,9 @@ def run_job(
 
     judge.urls()  # no server, or a concurrency that cannot work: stop before anything is read
     printer = ProblemPrinter(inputs.encoding_errors if inputs else None)
-    progress = _progress(label, detailed)
+    progress = progress_bar(
+        label, rate=detailed, eta=detailed, counts=_COUNTS + (_RETRIES if detailed else "")
+    )
     task = None
     counts = {"ok": 0, "failed": 0, "now": 0}
 
@@ -113,41 +87,55 @@ def run_job(
     return summary
 
 
-def run_file_job(
-    run: Callable[..., Awaitable[Any]],
-    source: Path,
-    target: Path,
-    *,
-    label: str,
-    judge: Judge,
-    resume: Resume,
-    inputs: InputPolicy,
-    using: Callable[[Any], dict[str, Any]] | None = None,
-    status: str | None = None,
-    detailed: bool = False,
-    pool_settings: dict[str, Any] | None = None,
-    **keywords: Any,
-) -> Any:
-    """:func:`run_job` of ``await run(source, target, pool=..., resume=..., strict=..., dedupe=..., **keywords)``
-    (the resumable file runs of :mod:`rationalerm.runs`); ``using(pool)`` gives what ``run`` takes in place of
-    the pool (``{"matcher": ...}``)."""
+@dataclass(frozen=True)
+class FileJob:
+    """The options of a resumable job on the judge server: the judge, the output file, the input policy. Build
+    one for a command with :meth:`shown`; run the job with :meth:`run`."""
 
-    async def work(pool: Any, **callbacks: Any) -> Any:
-        given = using(pool) if using else {"pool": pool}
-        policy = {"resume": not resume.restart, "strict": inputs.strict, "dedupe": inputs.dedupe}
-        return await run(source, target, **policy, **given, **keywords, **callbacks)
+    judge: Judge = field(default_factory=Judge)
+    resume: Resume = field(default_factory=Resume)
+    inputs: InputPolicy = field(default_factory=InputPolicy)
 
-    settings = pool_settings or {}
-    return run_job(
-        work,
-        label=label,
-        judge=judge,
-        target=target,
-        inputs=inputs,
-        status=status,
-        detailed=detailed,
-        **settings,
-    )
+    @classmethod
+    def shown(
+        cls, judge: Judge, judge_model: str, *, judge_help: dict[str, str] | None = None, **groups: Any
+    ) -> Any:
+        """A command's groups: ``judge`` with ``judge_model`` as the help of --judge-model (and ``judge_help`` for
+        others), and the ``resume`` and ``inputs`` groups (or those given, :func:`shown` of them)."""
+        return cls(shown(judge, help={"judge_model": judge_model, **(judge_help or {})}), **groups)
+
+    def target(self, default: Path) -> Path:
+        """The output file: ``--output``, else ``default``."""
+        return self.resume.output or default
+
+    def run(
+        self,
+        run: Callable[..., Awaitable[Any]],
+        source: Path,
+        target: Path,
+        *,
+        label: str,
+        using: Callable[[Any], dict[str, Any]] | None = None,
+        status: str | None = None,
+        detailed: bool = False,
+        pool_settings: dict[str, Any] | None = None,
+        **keywords: Any,
+    ) -> Any:
+        """:func:`run_job` of ``await run(source, target, pool=..., resume=..., strict=..., dedupe=..., **keywords)``
+        (the resumable runs of :mod:`rationalerm.runs`); ``using(pool)`` gives what ``run`` takes in place of the
+        pool (``{"matcher": ...}``). Returns the run's summary."""
+        policy = {
+            "resume": not self.resume.restart,
+            "strict": self.inputs.strict,
+            "dedupe": self.inputs.dedupe,
+        }
+
+        async def work(pool: Any, **callbacks: Any) -> Any:
+            given = using(pool) if using else {"pool": pool}
+            return await run(source, target, **policy, **given, **keywords, **callbacks)
+
+        options = {"status": status, "detailed": detailed, **(pool_settings or {})}
+        return run_job(work, label=label, judge=self.judge, target=target, inputs=self.inputs, **options)
 
 
 def count_rows(summary: Any, names: tuple[str, str, str], processed: int) -> list[tuple[Any, str]]:

@@ -15,13 +15,14 @@ import typer
 from ..errors import ConfigError
 from .app import app
 from .console import fail, print_pairs, say, warn
-from .jobs import count_rows, run_file_job
-from .options import InputPolicy, Judge, Resume, require_file, safe_name, shown, with_options
+from .jobs import FileJob, count_rows
+from .options import Judge, require_file, safe_name, with_options
 
-JUDGE_HELP = {
-    "judge_model": "The evaluator model name on the server.",
-    "max_format_retries": "Re-asks after an answer fails validation.",
-}
+OPTIONS = FileJob.shown(
+    Judge(),
+    "The evaluator model name on the server.",
+    judge_help={"max_format_retries": "Re-asks after an answer fails validation."},
+)
 
 
 def default_output(input_path: Path, model: str) -> Path:
@@ -30,11 +31,7 @@ def default_output(input_path: Path, model: str) -> Path:
 
 
 @app.command()
-@with_options(
-    judge=shown(Judge(), help=JUDGE_HELP),
-    resume=Resume(),
-    inputs=InputPolicy(),
-)
+@with_options(job=OPTIONS)
 def judge(
     input_path: Annotated[
         Path, typer.Argument(help="HelpSteer3-Atomic JSONL with human and model checklists.")
@@ -63,29 +60,28 @@ def judge(
         Path | None, typer.Option("--log-file", help="Write a debug log of retries and failures here.")
     ] = None,
     *,
-    judge: Judge,
-    resume: Resume,
-    inputs: InputPolicy,
+    job: FileJob,
 ) -> None:
     """Judge a model's reasons against the human reasons with an LLM (MetaJudge); resumable."""
     from ..matchers.llm import LLMMatcher
     from ..runs.judge import judge_async
 
+    judge = job.judge
     judge.urls()
     if max_model_items < 0:
         raise ConfigError("--max-model-items must be 0 (all) or more")
     if max_item_chars < 0 or max_prompt_tokens < 0:
         raise ConfigError("--max-item-chars and --max-prompt-tokens must be 0 (no cap) or more")
     require_file(input_path)
-    target = resume.target(default_output(input_path, model))
+    target = job.target(default_output(input_path, model))
     caps = {"structured": structured, "max_item_chars": max_item_chars or None}
 
     def using(pool: Any) -> dict[str, Any]:
         return {"matcher": LLMMatcher(pool, **caps, **judge.sampling())}
 
     with _log_file(log_file):
-        summary = run_file_job(
-            judge_async, input_path, target, label="judging", judge=judge, resume=resume, inputs=inputs, using=using,
+        summary = job.run(
+            judge_async, input_path, target, label="judging", using=using,
             detailed=True, pool_settings={"max_prompt_tokens": max_prompt_tokens or None},
             model=model, max_model_items=max_model_items or None,
         )  # fmt: skip

@@ -15,8 +15,8 @@ from rich.table import Table
 from .app import app
 from .console import console
 from .golden import RALIGN_JUDGE, GoldenFieldOpt
-from .jobs import print_run_summary, run_file_job
-from .options import InputPolicy, Judge, Resume, default_output, require_file, shown, with_options
+from .jobs import FileJob, print_run_summary
+from .options import default_output, require_file, with_options
 
 
 def _pct(value: float | None) -> str:
@@ -44,11 +44,7 @@ def print_ralign_tables(reports: Sequence[Any]) -> None:
 
 
 @app.command()
-@with_options(
-    judge=shown(RALIGN_JUDGE, help={"judge_model": "The MetaRM's model name on the server."}),
-    resume=Resume(),
-    inputs=InputPolicy(),
-)
+@with_options(job=FileJob.shown(RALIGN_JUDGE, "The MetaRM's model name on the server."))
 def metarm(
     input_path: Annotated[
         Path, typer.Argument(help="A 'rationalerm generate' output with golden judgments.")
@@ -61,9 +57,7 @@ def metarm(
         Path | None, typer.Option("--json", help="Metrics JSON (default: <output>.ralign.json).")
     ] = None,
     *,
-    judge: Judge,
-    resume: Resume,
-    inputs: InputPolicy,
+    job: FileJob,
 ) -> None:
     """R-Align MetaRM on label-correct items; prints and saves L-Acc, S-Corr and F-Score per model and domain."""
     from ..io import read_jsonl, write_json
@@ -71,15 +65,18 @@ def metarm(
     from ..stats.ralign import models_in_rows, ralign_report
 
     require_file(input_path)
-    target = resume.target(default_output(input_path, f"{model_name}.metarm"))
-    summary = run_file_job(
-        metarm_async, input_path, target, label="metarm", judge=judge, resume=resume, inputs=inputs,
-        model_name=model_name, settings=RAlignSettings(**judge.sampling()), golden_field=golden_field,
+    target = job.target(default_output(input_path, f"{model_name}.metarm"))
+    settings = RAlignSettings(**job.judge.sampling())
+    summary = job.run(
+        metarm_async, input_path, target, label="metarm", model_name=model_name, settings=settings,
+        golden_field=golden_field,
     )  # fmt: skip
-    print_run_summary(summary, f"MetaRM {judge.judge_model} on {model_name}")
+    print_run_summary(summary, f"MetaRM {job.judge.judge_model} on {model_name}")
     rows, _ = read_jsonl(target)
     reports = [ralign_report(rows, name) for name in models_in_rows(rows)]
     print_ralign_tables(reports)
     metrics_path = json_path or target.with_name(f"{target.stem}.ralign.json")
-    write_json(metrics_path, {"metarm_model": judge.judge_model, "models": [r.as_dict() for r in reports]})
+    write_json(
+        metrics_path, {"metarm_model": job.judge.judge_model, "models": [r.as_dict() for r in reports]}
+    )
     console.print(f"wrote {metrics_path}", highlight=False, soft_wrap=True)

@@ -3,11 +3,13 @@ command.
 
 A group is a frozen dataclass whose fields carry their ``typer.Option`` (see :func:`option`): :class:`Judge` (model,
 server, client and sampling), :class:`Resume` (output and restart), :class:`InputPolicy` (strict, dedupe, encoding
-errors), :class:`GenRMChoice` and :class:`MatcherChoice`. Decorating a command with
+errors), :class:`GenRMChoice`, :class:`MatcherChoice`; a group may hold groups (a field whose default is one, as
+:class:`rationalerm.cli.jobs.FileJob` holds a Judge, a Resume and an InputPolicy). Decorating a command with
 ``@with_options(judge=Judge(timeout=300.0))`` adds one option per field to the signature Typer reads (after the
-command's own parameters) and calls the command with ``judge=Judge(...)`` built from what was given. The field values of the instance passed are the options' defaults, so a command changes a default by
-building the group with another value; :func:`shown` rewrites help texts or leaves options out (they keep their
-default).
+command's own parameters) and calls the command with ``judge=Judge(...)`` built from what was given. The field values
+of the instance passed are the options' defaults, so a command changes a default by building the group with another
+value; :func:`shown` rewrites help texts or leaves options out (they keep their default). Typer reads the signature
+through :func:`inspect.signature`, which honours the ``__signature__`` set here.
 
 Invariants: a group checks its values when built and raises :class:`~rationalerm.errors.ConfigError` (exit 2 with
 its message, mapped in :mod:`rationalerm.cli.app`); nothing here imports more than Typer and the standard library
@@ -56,44 +58,65 @@ def shown(
     return Shown(group, dict(help or {}), frozenset(hide), prefix)
 
 
+def _view(group: Any) -> Shown:
+    return group if isinstance(group, Shown) else Shown(group)
+
+
+def _is_group(value: Any) -> bool:
+    return isinstance(value, Shown) or (dataclasses.is_dataclass(value) and not isinstance(value, type))
+
+
 def _parameters(view: Shown) -> list[inspect.Parameter]:
+    """The options of ``view``'s group, those of the groups it holds (a field whose default is a group) included."""
     hints = typing.get_type_hints(type(view.group))
     params = []
     for f in dataclasses.fields(view.group):
-        if f.name in view.hide or "decls" not in f.metadata:
+        value = getattr(view.group, f.name)
+        if f.name in view.hide:
+            continue
+        if "decls" not in f.metadata:
+            params += _parameters(_view(value)) if _is_group(value) else []
             continue
         settings = dict(f.metadata["settings"])
         text = view.help.get(f.name, settings.get("help"))
         if text is not None:
             settings["help"] = view.prefix + text
         info = typer.Option(*f.metadata["decls"], **settings)
+        kind = inspect.Parameter.KEYWORD_ONLY
         params.append(
-            inspect.Parameter(
-                f.name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=getattr(view.group, f.name),
-                annotation=Annotated[hints[f.name], info],
-            )
+            inspect.Parameter(f.name, kind, default=value, annotation=Annotated[hints[f.name], info])
         )
     return params
+
+
+def _build(view: Shown, values: dict[str, Any]) -> Any:
+    """``view``'s group with the option values in ``values`` (taken out of it), held groups built likewise."""
+    changes = {}
+    for f in dataclasses.fields(view.group):
+        value = getattr(view.group, f.name)
+        if f.name in view.hide:
+            changes[f.name] = value.group if isinstance(value, Shown) else value
+        elif "decls" in f.metadata:
+            changes[f.name] = values.pop(f.name)
+        elif _is_group(value):
+            changes[f.name] = _build(_view(value), values)
+    return dataclasses.replace(view.group, **changes)
 
 
 def with_options(**groups: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Add the options of each group (a group instance, or :func:`shown` of one) to the decorated command; the
     command receives each group, built from the given values, under its keyword."""
-    views = {name: g if isinstance(g, Shown) else Shown(g) for name, g in groups.items()}
+    views = {name: _view(g) for name, g in groups.items()}
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        own = [
-            p for name, p in inspect.signature(command, eval_str=True).parameters.items() if name not in views
-        ]
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for name, p in signature.parameters.items() if name not in views]
         added = {name: _parameters(view) for name, view in views.items()}
 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
             for name, view in views.items():
-                values = {p.name: kwargs.pop(p.name) for p in added[name]}
-                kwargs[name] = dataclasses.replace(view.group, **values)
+                kwargs[name] = _build(view, kwargs)
             return command(**kwargs)
 
         params = own + [p for group in added.values() for p in group]
@@ -206,10 +229,6 @@ class Resume:
 
     output: Path | None = option(None, "--output", "-o", help="Output JSONL (resumed if it exists).")  # noqa: RUF009
     restart: bool = option(False, "--restart", help="Discard an existing output instead of resuming.")
-
-    def target(self, default: Path) -> Path:
-        """The output given, else ``default``."""
-        return self.output or default
 
 
 LabelsFromOpt = Annotated[

@@ -14,7 +14,7 @@ from rich.table import Table
 from ..errors import ConfigError
 from .app import app
 from .console import console, fail
-from .jobs import run_file_job
+from .jobs import FileJob
 from .options import InputPolicy, Judge, Resume, shown, with_options
 
 if TYPE_CHECKING:
@@ -51,20 +51,19 @@ def print_tag_rates(rates: list[ModelTagRates]) -> None:
     console.print(flaws)
 
 
-TAG_JUDGE_HELP = {
-    "judge_model": "The tagging LLM on the server.",
-    "max_format_retries": "Re-asks after an answer fails validation.",
-}
-
-
-@app.command()
-@with_options(
-    judge=shown(Judge(max_tokens=4096), help=TAG_JUDGE_HELP),
+OPTIONS = FileJob.shown(
+    Judge(max_tokens=4096),
+    "The tagging LLM on the server.",
+    judge_help={"max_format_retries": "Re-asks after an answer fails validation."},
     resume=shown(
         Resume(), help={"output": "Output JSONL, resumed if it exists (default: <input>.<model>.tags.jsonl)."}
     ),
     inputs=shown(InputPolicy(), help={"strict": "Stop at the first bad row."}),
 )
+
+
+@app.command()
+@with_options(job=OPTIONS)
 def tag(
     input_path: Annotated[
         Path,
@@ -87,29 +86,27 @@ def tag(
         int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")
     ] = 2000,
     *,
-    judge: Judge,
-    resume: Resume,
-    inputs: InputPolicy,
+    job: FileJob,
 ) -> None:
     """Tag every reason of a model: evidence-grounded, criterion-grounded or generic/style, plus flaw tags."""
     from ..io import read_jsonl, write_json
     from ..runs.tag import Tagger, default_output, tag_async
     from ..stats.tags import is_tag_record, tag_rates
 
+    judge = job.judge
     judge.urls()
     if max_model_items < 0 or context_chars < 0:
         raise ConfigError("--max-model-items and --context-chars must be >= 0")
-    target = resume.target(default_output(input_path, model_name))
+    target = job.target(default_output(input_path, model_name))
     settings = {"max_model_items": max_model_items or None, "context_chars": context_chars}
 
     def using(pool: Any) -> dict[str, Any]:
         return {"tagger": Tagger(pool, use_cache=not judge.no_cache, **settings, **judge.sampling())}
 
     status = f"tagging {model_name}'s reasons with {judge.judge_model} ..."
-    summary = run_file_job(
-        tag_async, input_path, target, label="tagging", judge=judge, resume=resume, inputs=inputs, using=using,
-        status=status, model=model_name,
-    )  # fmt: skip
+    summary = job.run(
+        tag_async, input_path, target, label="tagging", using=using, status=status, model=model_name
+    )
     reasons = ", ".join(f"{k}: {v}" for k, v in summary.reasons.most_common())
     console.print(
         f"{summary.total} samples: {summary.already_done} already done, {summary.ok} tagged, "

@@ -84,7 +84,7 @@ def test_every_public_name_resolves() -> None:
     assert namespace["JudgeRefusedError"] is JudgeRefusedError
     assert issubclass(JudgeRefusedError, JudgeError) and issubclass(JudgeUnavailableError, JudgeError)
     assert issubclass(JudgeError, RationaleRMError)
-    assert rationalerm.analyze.__module__ == "rationalerm.workflows.analyze"
+    assert rationalerm.analyze.__module__ == "rationalerm.runs.analyze"
     assert isinstance(rationalerm.__version__, str) and rationalerm.__version__
 
 

@@ -13,6 +13,7 @@ HelpSteer3 preference rows are read directly: the rationale is ``individual_pref
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -189,9 +190,7 @@ async def decompose_async(
     settings = settings or DecomposeSettings()
     prov = decompose_provenance(pool, settings)
 
-    async def process(row: dict[str, Any]) -> RowOutcome:
-        return await decompose_row(row, pool=pool, settings=settings, prov=prov)
-
+    process = functools.partial(decompose_row, pool=pool, settings=settings, prov=prov)
     return await run_file_rows(
         input_path,
         output_path,

@@ -16,6 +16,7 @@ reasons) cannot be read is asked again, then recorded as ``parse_failed`` with i
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -283,9 +284,9 @@ async def generate_async(
     settings = settings or GenRMSettings()
     prov = genrm_provenance(pool, settings, swap=swap)
 
-    async def process(row: dict[str, Any]) -> RowOutcome:
-        return await judge_row(row, pool=pool, model_name=model_name, settings=settings, swap=swap, prov=prov)
-
+    process = functools.partial(
+        judge_row, pool=pool, model_name=model_name, settings=settings, swap=swap, prov=prov
+    )
     return await run_file_rows(
         input_path,
         output_path,

@@ -17,6 +17,7 @@ missing cannot be scored by R-Align's two-way protocol and are reported as bad r
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -156,9 +157,9 @@ async def golden_async(
         pair_of(row)
         gold_label(row)
 
-    async def process(row: dict[str, Any]) -> RowOutcome:
-        return await golden_row(row, pool=pool, settings=settings, golden_field=golden_field, prov=prov)
-
+    process = functools.partial(
+        golden_row, pool=pool, settings=settings, golden_field=golden_field, prov=prov
+    )
     return await run_file_rows(
         input_path,
         output_path,
@@ -261,11 +262,9 @@ async def metarm_async(
         gold_label(row)
         genrm_fields(row, model_name)
 
-    async def process(row: dict[str, Any]) -> RowOutcome:
-        return await metarm_row(
-            row, pool=pool, model_name=model_name, settings=settings, golden_field=golden_field, prov=prov
-        )
-
+    process = functools.partial(
+        metarm_row, pool=pool, model_name=model_name, settings=settings, golden_field=golden_field, prov=prov
+    )
     return await run_file_rows(
         input_path,
         output_path,

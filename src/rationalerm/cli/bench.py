@@ -19,7 +19,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
 from .app import app
 from .console import console, warn
 from .jobs import print_run_summary, run_job
@@ -167,12 +167,15 @@ class LiveRun(GenRMChoice):
         return settings, self.judge_name or default_judge_name(settings)
 
     def records(self, default: str, data: list[str]) -> Path:
-        """The records file (``--judgments-output``, else ``default`` here); InputError when it is an input."""
+        """The records file (``--judgments-output``, else ``default`` here); ConfigError when it is an input."""
         from ..runs.runner import check_distinct_paths
 
         target = self.judgments_output or Path(safe_name(default))
-        for source in data:
-            check_distinct_paths(Path(source), target)
+        try:
+            for source in data:
+                check_distinct_paths(Path(source), target)
+        except InputError as exc:  # options that point the output at an input: a usage error
+            raise ConfigError(str(exc)) from exc
         return target
 
     def run(

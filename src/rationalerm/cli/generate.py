@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import ConfigError, InputError
 from .app import app
 from .jobs import FileJob, print_run_summary
 from .options import GenRMChoice, Judge, default_output, shown, with_options
@@ -50,7 +51,10 @@ def generate(
     source = Path(input_path)
     beside_input = source.is_file()
     if not beside_input:
-        source = local_split_file(input_path, RATIONALERM, split=split).path or source
+        try:
+            source = local_split_file(input_path, RATIONALERM, split=split).path or source
+        except InputError as exc:  # INPUT names no file, folder or split: a usage error, like a missing file
+            raise ConfigError(str(exc)) from exc
     # beside a local input file; in the working folder for a snapshot or the hub cache (never written into)
     default = default_output(source, f"{model_name}.genrm")
     target = job.target(default if beside_input else Path(default.name))

@@ -14,7 +14,15 @@ from typer.testing import CliRunner
 
 import rationalerm
 from rationalerm.cli import app
-from rationalerm.errors import JudgeError, JudgeRefusedError, JudgeUnavailableError, RationaleRMError
+from rationalerm.errors import (
+    ConfigError,
+    InputError,
+    JudgeError,
+    JudgeRefusedError,
+    JudgeUnavailableError,
+    RationaleRMError,
+    RecordError,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "metajudge_output_demo.jsonl"
@@ -189,3 +197,55 @@ def test_judge_error_through_main_exits_1_without_traceback() -> None:
     assert done.returncode == 1
     assert done.stderr.strip() == f"error: {REFUSAL}"
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (InputError("a[/b].jsonl:3: field '[x]': bad [bold]value[/bold]"), 1),
+        (RecordError("[x]", "not a list [/]"), 1),
+        (ConfigError("--dedupe must be error, first or last, not '[red]'"), 2),
+        (RationaleRMError("some [i]other[/i] failure"), 1),
+        (ImportError("reading parquet needs pyarrow: pip install 'rationalerm[hub]'"), 2),
+        (ValueError("concurrency must be at least 1 [not 0]"), 2),
+    ],
+)
+def test_each_error_class_ends_a_command_with_one_code_and_its_message(
+    monkeypatch: pytest.MonkeyPatch, error: Exception, code: int
+) -> None:
+    import rationalerm.runs.analyze as run
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(run, "analyze", fail)
+    result = CliRunner().invoke(app, ["analyze", str(DEMO)])
+    assert result.exit_code == code
+    assert result.stderr.strip() == f"error: {error}"  # printed as given, never read as markup
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_an_unexpected_error_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rationalerm.runs.analyze as run
+
+    def bug(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(run, "analyze", bug)
+    result = CliRunner().invoke(app, ["analyze", str(DEMO)])
+    assert isinstance(result.exception, KeyError)
+
+
+def test_shared_options_are_defined_once_and_keep_the_key_out_of_reprs() -> None:
+    """--base-url and --api-key read the same in every command that calls the judge, and the key given never shows
+    in the option group a command receives."""
+    from rationalerm.cli.options import Judge
+
+    helps = {}
+    for command in ("judge", "generate", "decompose", "golden", "metarm", "tag"):
+        done = CliRunner().invoke(app, [command, "--help"], terminal_width=200)
+        assert done.exit_code == 0, done.output
+        lines = [line for line in done.output.splitlines() if "--base-url" in line or "--api-key" in line]
+        helps[command] = [" ".join(line.split()) for line in lines]
+    assert len(helps["judge"]) == 2 and len(set(map(tuple, helps.values()))) == 1, helps
+    assert "sk-secret" not in repr(Judge(judge_model="m", api_key="sk-secret"))

@@ -43,11 +43,8 @@ class _Group(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (
-            RationaleRMError,
-            ImportError,
-            ValueError,
-        ) as exc:  # any other error is a bug: its traceback shows
+        # any other exception is a bug, and keeps its traceback
+        except (RationaleRMError, ImportError, ValueError) as exc:
             raise fail(str(exc), exit_code(exc)) from None
 
 

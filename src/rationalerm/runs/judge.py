@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Unpack
 
 from ..aio import iter_bounded
+from ..data import count_rows
 from ..io import ResumableOutput, RowProblem
 from ..io.resume import ERROR, OK, JudgeRunSummary, decode_line
 from ..llm import Usage
@@ -266,12 +267,6 @@ def judge_output(path: str | os.PathLike[str], model: str) -> ResumableOutput:
 def _compact(path: Path, model: str, order: list[str], appended: tuple[int, list[tuple[str, int]]]) -> None:
     """Rewrite a judge output in input order (see :meth:`ResumableOutput.compact`)."""
     judge_output(path, model).compact(order, appended)
-
-
-def count_rows(path: str | os.PathLike[str]) -> int:
-    """Non-blank lines of a JSONL file (for a progress total, without parsing)."""
-    with open(path, "rb") as handle:
-        return sum(1 for line in handle if line.strip())
 
 
 async def judge_async(

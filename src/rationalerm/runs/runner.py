@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
 from .. import aio
+from ..data import count_rows, iter_rows
 from ..errors import ConfigError, InputError, RecordError
 from ..io import Dedupe, ResumableOutput, RowProblem, RunSummary, iter_jsonl, no_rows, scan_input
 from ..io.resume import ERROR, OK, PARSE_FAILED, SKIPPED
@@ -440,10 +441,8 @@ async def run_file_rows(
     on_start: Callable[[int, int], None] | None = None,
     **options: Any,
 ) -> RunSummary:
-    """:func:`run_rows` over a data file (JSONL, JSON or parquet; :func:`rationalerm.datasets.iter_rows`), after
+    """:func:`run_rows` over a data file (JSONL, JSON or parquet; :func:`rationalerm.data.iter_rows`), after
     checking it exists and is not the output; ``on_start`` gets the file's row count."""
-    from ..datasets import count_rows, iter_rows
-
     source, target = Path(input_path), Path(output_path)
     check_paths(source, target)
     return await run_rows(

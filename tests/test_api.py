@@ -284,3 +284,16 @@ def test_architecture_page_draws_the_contract_layers() -> None:
             assert f"| {module} |" in page or f"| `{module}" in page, (
                 f"{module} has no row in the module table"
             )
+
+
+def test_readme_python_examples_import_current_names() -> None:
+    """Every ``from rationalerm... import ...`` line of the README's Python examples works and warns of nothing."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    imports = [line for line in lines if re.match(r"from rationalerm[\w.]* import ", line)]
+    assert len(imports) >= 4, imports
+    for line in imports:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            exec(line, {})

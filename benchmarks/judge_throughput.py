@@ -144,7 +144,7 @@ def request_bodies(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The chat-completions bodies ``rationalerm judge`` sends for ``rows``, rendered by rationalerm itself."""
     from rationalerm.prompts import METAJUDGE_PROMPT, load_prompt, render_metajudge
     from rationalerm.records import sample_from_row
-    from rationalerm.workflows.judge import match_request
+    from rationalerm.runs.judge import match_request
 
     prompt = load_prompt(METAJUDGE_PROMPT)
     bodies = []

@@ -35,7 +35,7 @@ from rationalerm.matchers.local import (
     evaluate_samples,
     load_devset,
 )
-from rationalerm.metrics import optimal_matching
+from rationalerm.stats.consistency import optimal_matching
 
 CALIBRATION_PATH = (
     Path(__file__).resolve().parents[1] / "src" / "rationalerm" / "matchers" / "local_calibration.json"

@@ -13,7 +13,7 @@ import numpy as np
 
 from judge_server import Reply, chat_reply, metajudge_text, prompt_text
 from rationalerm.matchers import MatchOutcome, MatchRequest
-from rationalerm.metrics import optimal_matching
+from rationalerm.stats.consistency import optimal_matching
 
 DEMO = Path(__file__).resolve().parent.parent / "examples" / "helpsteer3_atomic_demo.jsonl"
 _SIDE = re.compile(r"\b(?:response|assistant)\s*([12ab])\b", re.I)

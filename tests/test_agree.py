@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from rationalerm.cli import app
-from rationalerm.compare import agreement
+from rationalerm.stats.paired import agreement
 from rationalerm.io import InputError
 from rationalerm.matchers import MatchOutcome, MatchRequest
-from rationalerm.metrics import optimal_matching
+from rationalerm.stats.consistency import optimal_matching
 from rationalerm.runs.agree import agree, load_evaluate_run
 from rationalerm.runs.evaluate import evaluate
 from test_evaluate import ExactMatcher, _canonical

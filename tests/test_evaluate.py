@@ -13,7 +13,7 @@ import pytest
 
 from rationalerm.io import InputError
 from rationalerm.matchers import Matcher, MatchOutcome, MatchRequest
-from rationalerm.metrics import optimal_matching
+from rationalerm.stats.consistency import optimal_matching
 from rationalerm.runs.evaluate import evaluate
 
 _SIDE = re.compile(r"\bresponse\s+(?:a|1)\b", re.I), re.compile(r"\bresponse\s+(?:b|2)\b", re.I)

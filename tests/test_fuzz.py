@@ -153,7 +153,7 @@ def test_iter_jsonl_reads_every_valid_row_or_names_the_problem(tmp_path_factory,
     suffix=st.sampled_from([".json", ".jsonl"]),
 )
 def test_iter_rows_reads_json_and_jsonl_files_or_names_the_problem(tmp_path_factory, value, suffix):
-    from rationalerm.datasets import iter_rows
+    from rationalerm.data.rows import iter_rows
 
     path = tmp_path_factory.mktemp("rows") / f"in{suffix}"
     path.write_bytes(json.dumps(value, allow_nan=True).encode("utf-8", "surrogatepass"))
@@ -184,7 +184,8 @@ def test_sample_from_row_accepts_or_names_the_field(row):
 @settings(FUZZ, max_examples=40)
 @given(data=lines(), dedupe=st.sampled_from(["error", "first", "last"]))
 def test_the_row_runner_processes_valid_rows_and_never_half_writes(tmp_path_factory, data, dedupe):
-    from rationalerm.workflows.judge_side import OK, OutputLayout, RowOutcome, row_key, run_rows
+    from rationalerm.runs.runner import OK, OutputLayout, RowOutcome, run_rows
+    from rationalerm.runs.rows import row_key
 
     folder = tmp_path_factory.mktemp("runner")
     source, target = folder / "in.jsonl", folder / "out.jsonl"
@@ -228,8 +229,8 @@ def test_the_row_runner_processes_valid_rows_and_never_half_writes(tmp_path_fact
 @FUZZ
 @given(data=lines())
 def test_evaluate_and_analyze_readers_never_crash(tmp_path_factory, data):
-    from rationalerm.workflows.analyze import analyze
-    from rationalerm.workflows.evaluate import read_samples
+    from rationalerm.runs.analyze import analyze
+    from rationalerm.runs.evaluate import read_samples
 
     path = tmp_path_factory.mktemp("readers") / "in.jsonl"
     path.write_bytes(b"\n".join(data) + b"\n")

@@ -14,7 +14,7 @@ from rationalerm.integrations import ScorerSpec, choose_judge_model
 from rationalerm.integrations.trl import TRLReward
 from rationalerm.integrations.verl import compute_score, compute_score_async
 from rationalerm.reward.adversarial import VERDICT_BOX, render_completion
-from rationalerm.workflows.prepare_rl import prepare_rl
+from rationalerm.runs.prepare_rl import prepare_rl
 from reward_helpers import DEMO, demo_rows, metajudge_script
 
 ROWS = demo_rows()[:4]
@@ -227,7 +227,7 @@ def test_micro_batcher_gathers_concurrent_calls_into_batches() -> None:
     its own outcomes, in order, and a failing batch fails its callers only."""
     from rationalerm.integrations.microbatch import MicroBatcher
     from rationalerm.matchers import MatchRequest
-    from rationalerm.metrics import optimal_matching
+    from rationalerm.stats.consistency import optimal_matching
     from reward_helpers import LexicalMatcher, matrix
 
     class Batch(LexicalMatcher):

@@ -16,7 +16,7 @@ import pytest
 
 from judge_server import chat_reply, prompt_text
 from rationalerm.llm import JudgePool
-from rationalerm.ralign import RAlignItem, ralign_by_domain, ralign_report, ralign_scores
+from rationalerm.stats.ralign import RAlignItem, ralign_by_domain, ralign_report, ralign_scores
 from rationalerm.runs.metarm import RAlignSettings, run_metarm, write_golden
 
 FIXTURES = Path(__file__).parent / "fixtures" / "judge_side"

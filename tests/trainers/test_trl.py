@@ -32,8 +32,8 @@ def test_grpo_trainer_two_steps_with_both_reward_forms(
 ) -> None:
     from datasets import Dataset
 
-    from rationalerm.workflows.prepare_rl import iter_records
-    from rationalerm.workflows.train import tiny_model
+    from rationalerm.runs.prepare_rl import iter_records
+    from rationalerm.runs.train import tiny_model
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     judge_server.script = metajudge_script(gullible=False)

@@ -39,7 +39,7 @@ from verl.utils.config import validate_config  # noqa: E402
 import rationalerm.integrations.verl as verl_reward  # noqa: E402
 from judge_server import JudgeServer  # noqa: E402
 from rationalerm.reward.adversarial import VERDICT_BOX, generic_reasons, render_completion  # noqa: E402
-from rationalerm.workflows.prepare_rl import prepare_rl  # noqa: E402
+from rationalerm.runs.prepare_rl import prepare_rl  # noqa: E402
 from reward_helpers import DEMO, demo_rows, metajudge_script  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ..metrics import optimal_matching, paper_metrics
+from ..stats.consistency import optimal_matching, paper_metrics
 from ..records import Match, Matching
 from ..text import normalise
 from . import MatchOutcome, MatchRequest

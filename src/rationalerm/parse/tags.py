@@ -38,7 +38,7 @@ class ItemTags:
     flaws: tuple[str, ...] = ()
 
     def labels(self) -> frozenset[str]:
-        """The category and every flaw, the label set :func:`rationalerm.compare.label_rates` counts."""
+        """The category and every flaw, the label set :func:`rationalerm.stats.paired.label_rates` counts."""
         return frozenset((self.category, *self.flaws))
 
 

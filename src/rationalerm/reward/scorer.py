@@ -34,7 +34,7 @@ from typing import Any
 
 from ..llm import JudgePool
 from ..matchers import Matcher, MatchOutcome, MatchRequest, RequestMatcher
-from ..metrics import paper_metrics
+from ..stats.consistency import paper_metrics
 from ..parse import ParseFailure
 from ..records import Match, Matching, RecordError
 from .core import (
@@ -472,8 +472,8 @@ class RewardScorer:
         await asyncio.gather(*jobs)
 
     async def _metarm_one(self, text: str, sample: RewardSample, result: RewardResult) -> None:
-        from ..ralign import verdict_key
-        from ..workflows.metarm import RAlignSettings, metarm_row
+        from ..stats.ralign import verdict_key
+        from ..runs.metarm import RAlignSettings, metarm_row
 
         if not sample.golden:
             result.status, result.reason = BAD_SAMPLE, "no golden judgment for the ralign reward"

@@ -280,11 +280,11 @@ def _judgebench_rows(pairs: Iterable[JudgeBenchPair | Mapping[str, Any]]) -> lis
 def load_judgebench_rows(data: str | os.PathLike[str], *, limit: int | None = None) -> list[dict[str, Any]]:
     """JudgeBench pairs as rows of its layout: a local JSONL file (rows kept as written), or a split of the Hub
     dataset or of a snapshot folder of it (``gpt``, ``claude``, ``ScalerLab/JudgeBench:gpt``, ``FOLDER:claude``;
-    see :func:`rationalerm.datasets.load_judgebench`). A bad row is an :class:`InputError` naming file, line
+    see :func:`rationalerm.data.load_judgebench`). A bad row is an :class:`InputError` naming file, line
     and field: a skipped pair would change the score's denominator. ``limit``: the first N pairs."""
     text = str(data)
     if not Path(text).is_file():
-        from ..datasets import load_judgebench
+        from ..data.judgebench import load_judgebench
 
         rows = [judgebench_row(pair) for pair in load_judgebench(text)]
         return rows[:limit] if limit is not None else rows
@@ -374,7 +374,7 @@ def load_rmbench_items(
     """RM-Bench prompts from data files, folders of the published per-domain files, or the hub name
     (``THU-KEG/RM-Bench``). ``limit``: the first N prompts of each source domain (chat, code, safety-refuse...),
     so a short run still covers every domain."""
-    from ..datasets import load_rmbench
+    from ..data.rmbench import load_rmbench
 
     items: list[RMBenchItem] = [item for source in data for item in load_rmbench(source)]
     if limit is not None:

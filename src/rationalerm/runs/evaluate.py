@@ -1,6 +1,6 @@
 """Evaluate judged models on HelpSteer3-Atomic-layout rows (a file, a snapshot folder or ``Qwen/RationaleRM`` from
 the Hub): match each model's reasons to the human reasons, score rationale consistency beside outcome accuracy, and
-write a report folder. Human labels the rows lack are joined from HelpSteer3 (:mod:`rationalerm.datasets`); the
+write a report folder. Human labels the rows lack are joined from HelpSteer3 (:mod:`rationalerm.data`); the
 samples left without one are counted and named, not silently dropped from outcome accuracy. A ``label`` that says no
 direction (``"x"``, ``3``, NaN) is reported with its file and line and counted (``invalid_labels``).
 
@@ -30,16 +30,7 @@ from ..data.helpsteer3 import (  # noqa: F401  # moved there (report/ reads inpu
 from ..errors import ConfigError
 from ..io import InputError, RowProblem, write_json, write_jsonl
 from ..matchers import Matcher, MatchRequest
-from ..metrics import (
-    EVALUATION_CAP,
-    MODES,
-    PAPER,
-    REFERENCE_MAX_CHECKLIST,
-    paper_metrics,
-    proportion_ci,
-    reference_metrics,
-    summarize_by_group,
-)
+from ..stats.consistency import EVALUATION_CAP, MODES, PAPER, REFERENCE_MAX_CHECKLIST, paper_metrics, proportion_ci, reference_metrics, summarize_by_group
 from ..parse import ParseFailure
 from ..records import (
     Matching,
@@ -50,7 +41,7 @@ from ..records import (
 from .runner import sync_form
 
 if TYPE_CHECKING:
-    from ..datasets import LabelJoin
+    from ..data.helpsteer3 import LabelJoin
 
 MATCH_CHUNK = (
     64  # requests per matcher call: small enough for a live progress bar, large enough to batch well
@@ -353,7 +344,7 @@ def write_report(report: EvaluateReport, output_dir: Path, *, plot: bool = True)
     write_json(output_dir / "summary.json", report.summary())
     write_jsonl(output_dir / "samples.jsonl", (s.to_row() for s in report.samples))
     if plot:
-        from ..plots import scatter_accuracy_consistency
+        from ..report.plots import scatter_accuracy_consistency
 
         scatter_accuracy_consistency(report.results, output_dir / "scatter.png")
     report.output_dir = output_dir

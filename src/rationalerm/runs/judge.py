@@ -35,7 +35,7 @@ from ..io.resume import ERROR, OK, JudgeRunSummary, decode_line
 from ..llm import Usage
 from ..matchers import MatchRequest
 from ..matchers.llm import LLMMatcher, MatchVerdict
-from ..metrics import EVALUATION_CAP, considered_items
+from ..stats.consistency import EVALUATION_CAP, considered_items
 from ..records import PreferenceSample, RecordError, model_keys
 from .runner import InputOptions, RowOutcome, run_samples, sync_form
 

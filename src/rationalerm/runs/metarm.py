@@ -9,7 +9,7 @@ compares the *visible* part of the GenRM's judgment (hidden reasoning stripped) 
 key points and answers Correct or Incorrect. Each row gains ``{NAME}-label_correct``, ``{NAME}-metarm_verdict``
 (``Correct``, ``Incorrect``, ``SkippedLabelMismatch``, ``CallFail``, ``ParseFail``: R-Align's names),
 ``{NAME}-metarm_text`` and ``{NAME}-metarm-status`` / ``-reason`` / ``-detail`` / ``-provenance``. The metrics are
-in :mod:`rationalerm.ralign`.
+in :mod:`rationalerm.stats.ralign`.
 
 Gold labels come from ``gt_label``, ``label`` or HelpSteer3's ``overall_preference``; rows whose gold is a tie or
 missing cannot be scored by R-Align's two-way protocol and are reported as bad rows.
@@ -28,7 +28,7 @@ from ..llm import JudgePool
 from ..parse import ParseFailure, parse_metarm_verdict, parse_verdict, strip_hidden_reasoning
 from ..prompts import Prompt, load_prompt
 from ..prompts.chat import render_messages, sanitize_block, split_dialogue
-from ..ralign import label_correct_key, verdict_key
+from ..stats.ralign import label_correct_key, verdict_key
 from ..records import Direction, RecordError, find_key, human_label_of, parse_direction
 from .rows import pair_of
 from .runner import OutputLayout, RowOutcome, RunOptions, provenance, run_file_rows, sync_form

@@ -1,10 +1,10 @@
 """``rationalerm prepare-rl``: HelpSteer3-Atomic rows turned into the training data each RL framework reads.
 
 The rows come from a data file, a snapshot folder of ``Qwen/RationaleRM`` or the Hub id (split ``full`` by default,
-the training data; see :func:`rationalerm.datasets.read_rationalerm`). The published rows carry no human
+the training data; see :func:`rationalerm.data.read_rationalerm`). The published rows carry no human
 preference: it is joined from HelpSteer3 by content hash (``labels_from``), and the summary says how many matched.
 
-Every row becomes the GenRM prompt (the RationaleRM template, :func:`rationalerm.workflows.generate.genrm_messages`)
+Every row becomes the GenRM prompt (the RationaleRM template, :func:`rationalerm.runs.generate.genrm_messages`)
 plus what the reward needs: the human checklist and label, the two responses and the conversation (the copy guard
 and the MetaRM read them) and, when present, the golden judgment.
 
@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..datasets import AtomicRows, LabelJoin, SplitSource, read_rationalerm
+from ..data.helpsteer3 import AtomicRows, LabelJoin, read_rationalerm
+from ..data.hub import SplitSource
 from ..errors import ConfigError
 from ..io import RowProblem, write_jsonl
 from ..parse import GenRMStyle
@@ -137,7 +138,7 @@ def records_of(
     on_problem: Callable[[RowProblem], None] | None = None,
     **options: Any,
 ) -> Iterator[dict[str, Any]]:
-    """The training records of rows already read (:func:`rationalerm.datasets.read_rationalerm`)."""
+    """The training records of rows already read (:func:`rationalerm.data.read_rationalerm`)."""
     written = 0
     for line, item in data.rows:
         try:
@@ -179,7 +180,7 @@ def prepare_rl(
     ``max_reasons`` goes into the GenRM prompt's instruction (None: "every reason that matters", as in the paper's
     training; the reward's guard still caps the list it scores). ``input_path``: a data file, a snapshot folder of
     ``Qwen/RationaleRM`` or the Hub id (``split``: ``full`` by default); human labels the rows lack are joined as
-    ``labels_from`` says (:func:`rationalerm.datasets.join_labels`)."""
+    ``labels_from`` says (:func:`rationalerm.data.join_labels`)."""
     if fmt not in RL_FORMATS:
         raise ConfigError(f"format must be one of {', '.join(RL_FORMATS)}, not {fmt!r}")
     target = Path(output_path)

@@ -1,3 +1,0 @@
-"""Moved to :mod:`rationalerm.stats.ralign`: shim removed at the end."""
-
-from .stats.ralign import *  # noqa: F403  # moved: shim removed at the end

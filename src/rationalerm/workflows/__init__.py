@@ -1,1 +1,0 @@
-"""Workflows: each streams records from an input to a resumable output."""

@@ -1,8 +1,0 @@
-"""Moved: ``rationalerm.workflows.decompose`` is now :mod:`rationalerm.runs.decompose` (issue 18). This shim makes the old path
-the same module object, so old imports (and monkeypatches) keep working; it is removed at the end of issue 18."""
-
-import sys
-
-from ..runs import decompose
-
-sys.modules[__name__] = decompose

@@ -1,8 +1,0 @@
-"""Moved: ``rationalerm.workflows.evaluate`` is now :mod:`rationalerm.runs.evaluate` (issue 18). This shim makes the old path
-the same module object, so old imports (and monkeypatches) keep working; it is removed at the end of issue 18."""
-
-import sys
-
-from ..runs import evaluate
-
-sys.modules[__name__] = evaluate

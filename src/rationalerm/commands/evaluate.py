@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..cli import EncodingErrorsOpt, ProblemPrinter, app, check_input_options, console, err_console, fail, say
+from ..cli import (
+    DedupeOpt,
+    EncodingErrorsOpt,
+    ProblemPrinter,
+    app,
+    check_input_options,
+    console,
+    err_console,
+    fail,
+    say,
+)
 
 
 @app.command()
@@ -49,6 +59,7 @@ def evaluate(
     ] = 5,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad row.")] = False,
     encoding_errors: EncodingErrorsOpt = "strict",
+    dedupe: DedupeOpt = "error",
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")
     ] = 1000,
@@ -95,7 +106,7 @@ def evaluate(
 
     if mode not in ("paper", "reference"):
         raise fail(f"--mode must be paper or reference, not {mode!r}", 2)
-    check_input_options(encoding_errors)
+    check_input_options(encoding_errors, dedupe)
     from ._judging import matcher_from_options
 
     matcher = matcher_from_options(
@@ -152,6 +163,7 @@ def evaluate(
                 on_progress=on_progress,
                 split=split,
                 labels_from=labels_from,
+                dedupe=dedupe,
             )
         except InputError as exc:
             raise fail(str(exc)) from None

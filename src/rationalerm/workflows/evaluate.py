@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__, aio
-from ..io import InputError, RowProblem, write_json, write_jsonl
+from ..io import Dedupe, InputError, RowProblem, write_json, write_jsonl
 from ..matchers import Matcher, MatchRequest
 from ..metrics import (
     EVALUATION_CAP,
@@ -40,7 +40,10 @@ from ..records import (
     SampleResult,
     discover_models,
     invalid_label,
+    invalid_label_problem,
+    invalid_labels_line,
     sample_from_row,
+    sample_id_of,
 )
 
 if TYPE_CHECKING:
@@ -67,10 +70,7 @@ class EvaluateReport:
     invalid_labels: int = 0
 
     def invalid_labels_line(self) -> str | None:
-        if not self.invalid_labels:
-            return None
-        rows = "1 row" if self.invalid_labels == 1 else f"{self.invalid_labels} rows"
-        return f"{rows} without a valid label were left out of outcome accuracy"
+        return invalid_labels_line(self.invalid_labels)
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``: provenance (with the source and the human-label join), per-model
@@ -144,6 +144,7 @@ def read_samples(
     hub_cache: str | None = None,
     strict: bool = False,
     on_problem: Callable[[RowProblem], None] | None = None,
+    dedupe: str = "error",
 ) -> LoadedSamples:
     """Read HelpSteer3-Atomic-layout rows into samples with the chosen models' judgments.
 
@@ -152,7 +153,9 @@ def read_samples(
     or ``full``; see :func:`rationalerm.datasets.resolve_split`). Rows without a human label get one joined from
     HelpSteer3 (``labels_from``, see :func:`rationalerm.datasets.join_labels`). A ``label`` that says no direction
     is reported (file, line, field ``label``, action "kept": the row still counts for rationale consistency) and
-    counted in ``invalid_labels``; with ``strict`` it stops the run.
+    counted in ``invalid_labels``; with ``strict`` it stops the run. Rows sharing an id follow the input policy
+    of every command (:class:`rationalerm.io.Dedupe`): an error naming both lines, or with ``dedupe`` ``first`` /
+    ``last`` one row used and the others reported as left out.
     """
     from ..datasets import read_rationalerm
 
@@ -173,10 +176,17 @@ def read_samples(
     if not rows:
         raise InputError(RowProblem(name, 0, None, "no usable rows (empty file?)"))
     chosen = select_models([r for _, r in rows], models)
+    duplicates = Dedupe(name, dedupe)
+    duplicates.scan((line, sample_id_of(row)) for line, row in rows)
     samples: list[PreferenceSample] = []
-    seen_ids: Counter[str] = Counter()
     invalid = 0
     for line, row in rows:
+        left_out = duplicates.check(sample_id_of(row), line)
+        if left_out is not None:  # the user chose --dedupe first|last: reported, never a --strict stop
+            problems.append(left_out)
+            if on_problem is not None:
+                on_problem(left_out)
+            continue
         try:
             sample = sample_from_row(row, models=chosen)
         except RecordError as exc:
@@ -185,20 +195,7 @@ def read_samples(
         bad_label = invalid_label(row)
         if bad_label is not None:
             invalid += 1
-            problem = RowProblem(
-                name,
-                line,
-                "label",
-                f"{bad_label!r} is not a valid label (1, 2, 0 for a tie, or a verdict such as A>B): left out of "
-                "outcome accuracy",
-                "kept",
-            )
-            if strict:
-                raise InputError(problem)
-            report(problem)
-        seen_ids[sample.id] += 1
-        if seen_ids[sample.id] > 1:  # ids key resumable outputs and caches: keep them unique
-            sample.id = f"{sample.id}#{seen_ids[sample.id]}"
+            report(invalid_label_problem(name, line, bad_label))
         samples.append(sample)
     return LoadedSamples(samples, chosen, problems, data.source, data.labels, invalid)
 
@@ -362,6 +359,7 @@ def evaluate(
     split: str | None = None,
     labels_from: str | os.PathLike[str] | None = "auto",
     hub_cache: str | None = None,
+    dedupe: str = "error",
 ) -> EvaluateReport:
     """Rationale consistency beside outcome accuracy for every model in ``input_path``.
 
@@ -370,7 +368,8 @@ def evaluate(
     :func:`read_samples`), and the samples left without one are counted per model (``outcome_unlabelled``) and
     named in ``summary.json`` (``labels.unlabelled_rows``). ``matcher`` defaults to the offline
     :class:`~rationalerm.matchers.local.LocalMatcher`. With ``output_dir`` it writes ``summary.json``,
-    ``samples.jsonl`` and ``scatter.png`` there (each written atomically).
+    ``samples.jsonl`` and ``scatter.png`` there (each written atomically). Rows sharing an id are an error naming
+    both lines unless ``dedupe`` is ``first`` or ``last``.
     """
     started = time.time()
     loaded = read_samples(
@@ -381,6 +380,7 @@ def evaluate(
         hub_cache=hub_cache,
         strict=strict,
         on_problem=on_problem,
+        dedupe=dedupe,
     )
     samples, chosen, problems = loaded.samples, loaded.models, loaded.problems
     if not chosen:

@@ -29,9 +29,10 @@ class ScorerSpec:
     """Everything needed to build a scorer, as plain values (framework configs pass keyword arguments).
 
     ``matcher``: ``local`` (offline embeddings) or ``llm`` (the MetaJudge prompt on ``judge_model`` at
-    ``base_urls``; ``$OPENAI_BASE_URL`` when empty). ``metarm_model`` / ``metarm_base_urls`` serve the R-Align
-    MetaRM (default: the judge's). ``match_all`` computes the rationale score for logging even where it cannot
-    change the reward. ``max_reasons`` 0 means no cap. ``screen_workers`` parses and screens completions in that
+    ``base_urls``; ``$OPENAI_BASE_URL`` when empty), with ``concurrency`` requests in flight at most, each retried
+    up to ``max_retries`` times (connection errors, timeouts, 429/5xx). ``metarm_model`` / ``metarm_base_urls``
+    serve the R-Align MetaRM (default: the judge's). ``match_all`` computes the rationale score for logging even
+    where it cannot change the reward. ``max_reasons`` 0 means no cap. ``screen_workers`` parses and screens completions in that
     many worker processes while this one talks to the judge (worth it for batches of thousands on a machine with
     cores to spare; 0, the default, screens in-process). ``local_backend`` is the local matcher's encoder: for a
     training reward, ``auto`` takes ``torch-bf16`` on a CPU with native bf16 (AMX, AVX-512 BF16: about twice the
@@ -49,6 +50,7 @@ class ScorerSpec:
     api_key: str | None = field(default=None, repr=False)
     concurrency: int = 128
     timeout: float = 300.0
+    max_retries: int = 5
     temperature: float | None = 0.6
     max_tokens: int | None = 8192
     metarm_model: str = ""
@@ -176,6 +178,7 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
                     api_key=spec.api_key,
                     concurrency=spec.concurrency,
                     timeout=spec.timeout,
+                    max_retries=spec.max_retries,
                     cache=None,
                 )
                 matcher = await stack.enter_async_context(
@@ -193,6 +196,7 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
                     api_key=spec.api_key,
                     concurrency=spec.concurrency,
                     timeout=spec.timeout,
+                    max_retries=spec.max_retries,
                     cache=None,
                 )
             )

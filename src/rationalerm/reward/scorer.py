@@ -328,6 +328,14 @@ class RewardScorer:
             logger.warning("reward screening workers failed (%s); screening in-process from now on", exc)
         self.close()
 
+    @property
+    def pipeline_part(self) -> int | None:
+        """Completions per matcher call within a batch for a matcher that waits on a server (None: a local matcher,
+        which gets the whole batch in one call). A caller that gathers per-trajectory calls into batches (the
+        verl adapter) hands this many at a time: a batch's results come back together, so a larger one would
+        keep its first answers waiting for its last."""
+        return self._pipeline_chunk()
+
     def _pipeline_chunk(self) -> int | None:
         """Completions per matcher call. A matcher that waits on a server (it has a request ``pool``) gets small
         calls (``PIPELINE_PART`` completions, at most its concurrency), so requests are in flight after the first

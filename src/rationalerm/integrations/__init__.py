@@ -69,7 +69,9 @@ class ScorerSpec:
         a list; ``reward_router_address`` (verl serving the judge) becomes ``http://ADDRESS/v1`` and selects the LLM
         matcher unless one is named; the ``name_or_path`` of verl's ``reward_model_tokenizer`` becomes
         ``judge_model_hint``."""
-        known = {f.name for f in fields(cls)}
+        known = _FIELDS.get(cls)
+        if known is None:  # dataclasses.fields() walks the class each time: it is called once per trajectory
+            known = _FIELDS[cls] = frozenset(f.name for f in fields(cls))
         chosen = {k: v for k, v in values.items() if k in known and v is not None}
         urls = values.get("base_urls", values.get("base_url"))
         router = values.get("reward_router_address")
@@ -96,6 +98,9 @@ class ScorerSpec:
 
     def needs_matcher(self) -> bool:
         return self.kind == "hybrid" or self.match_all
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
 
 
 def _urls(urls: tuple[str, ...]) -> list[str]:

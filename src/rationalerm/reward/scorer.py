@@ -242,13 +242,17 @@ class RewardScorer:
                         {key: todo[key] for key in keys[at : at + step]} for at in range(0, len(keys), step)
                     ]
                     screening = self._screen_in_workers([list(part) for part in parts], todo)
-                for index, part in enumerate(parts):
+                following = iter(parts)
+                part = next(following, None)
+                index = 0
+                while part is not None:
                     todo.update(part)
                     keep(await self._screened(screening, index, list(part), todo, materials))
                     matching.append(
                         asyncio.create_task(self._part(part, parsed, results, shared, remember, sent))
                     )
-                    if screening is None:
+                    part, index = next(following, None), index + 1
+                    if screening is None and part is not None:  # the last part has nothing to make way for
                         await _let_loop_run()
             # Freed now, while requests are in flight, rather than when the batch returns: a sample's copy-guard
             # index holds thousands of word 4-grams, and freeing them all at the end keeps every slot waiting.

@@ -30,7 +30,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,36 @@ _HEDGE_RE = re.compile(
 # Letters must be upper case so that "answer a question" is not read as side A.
 _NAMED_RE = re.compile(rf"@?\b{_NOUN}\s*[#(]?\s*(?P<side>[12](?![\d.,]\d)|[AB](?![\w])|(?i:one|two)\b)\)?")
 # "the first response", "the 2nd answer", "the second one".
-_ORDINAL_RE = re.compile(rf"\b(?i:the\s+)?(?P<ord>(?i:first|second|1st|2nd))\s+(?:{_NOUN}|(?i:one)\b)")
+_ORDINAL_RE = re.compile(
+    rf"\b(?i:the\s+)?(?P<ord>(?i:first|second|1st|2nd))\s+(?:{_NOUN}|(?i:one|proof|solution|version|"
+    rf"translation|explanation|implementation|draft|review)\b)"
+)
+# A bare letter used as a response's name: "A's claim", "B keeps the probe away", "whereas A tells", "A lists ..."
+# (at the start, "A" counts only before a third-person verb, so that the article in "A strength of" does not).
+_BARE_RE = re.compile(
+    r"(?<![\w'’-])(?P<side>[AB])(?:'s|’s)(?!\w)"
+    r"|^\s*(?P<lead>B)\s+(?=[a-z])|^\s*(?P<colon>[AB])\s*:\s"
+    r"|^\s*(?P<leada>A)\s+(?=(?:(?:[a-z]+ly|also|still|only|then|never|even|just)\s+)?[a-z]*[^s\W]s\b)"
+    r"|\b(?P<pre>(?i:whereas|while|but|than|unlike|though|vs\.?|versus))"
+    r"\s+(?P<mid>[AB])\b(?![-.’']\w)"
+)
+# Sides named in the conversation's language: "Risposta 1", "La première réponse", "回答1", "الإجابة الثانية".
+_FOREIGN_NAMED_RE = re.compile(
+    r"(?i:respuesta|risposta|réponse|reponse|resposta|antwort|antwoord|odpowiedź|ответ|回答|応答|答案|답변|응답|"
+    r"الإجابة|الاجابة|الرد|उत्तर|जवाब)\s*[#(]?\s*(?P<side>[12AB])(?![0-9A-Za-z])"
+)
+_FOREIGN_ORDINAL_RE = re.compile(
+    r"(?i:(?P<one>première|premiere|primera|primer|prima|primo|primeira|primeiro|erste[nrs]?|eerste|первый|"
+    r"первом|первого|الأولى|الأول|第一|첫\s*번째|पहला|पहले)|(?P<two>deuxième|deuxieme|seconde?|segunda|segundo|"
+    r"seconda|secondo|zweite[nrs]?|tweede|второй|втором|второго|الثانية|الثاني|第二|두\s*번째|दूसरा|दूसरे))"
+    r"\s*(?:個の|の|个|個)?\s*(?i:réponse|reponse|respuesta|risposta|resposta|antwort|antwoord|ответ\w*|回答|答案|"
+    r"응답|답변|उत्तर|जवाब)?"
+)
+_FOREIGN_AFTER_RE = re.compile(
+    r"(?i:الإجابة|الاجابة|الرد|réponse|respuesta|risposta|resposta|antwort)\s+"
+    r"(?i:(?P<one>الأولى|الأول|première|primera|prima|primeira|erste)|(?P<two>الثانية|الثاني|seconde|segunda|"
+    r"seconda|zweite))"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +153,36 @@ def read_sides(text: str) -> SideReading:
     neutral = _HEDGE_RE.sub(both, neutral)
     neutral = _NAMED_RE.sub(named, neutral)
     neutral = _ORDINAL_RE.sub(ordinal, neutral)
+
+    def bare(match: re.Match[str]) -> str:
+        letter = (
+            match.group("side")
+            or match.group("lead")
+            or match.group("leada")
+            or match.group("mid")
+            or match.group("colon")
+        )
+        sides.add(_SIDE_WORD[letter.lower()])
+        if match.group("side"):
+            return NEUTRAL + "'s"
+        if match.group("mid"):
+            return f"{match.group('pre')} {NEUTRAL}"
+        return NEUTRAL + " "
+
+    def foreign_ordinal(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        if not re.search(r"[^\W\d_]", whole[len(match.group("one") or match.group("two")) :]) and not re.search(
+            r"(?i:réponse|respuesta|risposta|resposta|antwort|ответ|回答|答案|응답|답변|الإجابة|الرد|उत्तर|जवाब)",
+            match.string,
+        ):
+            return whole
+        sides.add(SIDE_1 if match.group("one") else SIDE_2)
+        return NEUTRAL
+
+    neutral = _BARE_RE.sub(bare, neutral)
+    neutral = _FOREIGN_NAMED_RE.sub(named, neutral)
+    neutral = _FOREIGN_AFTER_RE.sub(foreign_ordinal, neutral)
+    neutral = _FOREIGN_ORDINAL_RE.sub(foreign_ordinal, neutral)
     neutral = re.sub(r"\b(the response)(?:'s|’s)", r"\1's", neutral)
     neutral = re.sub(r"\bthe\s+the response\b", NEUTRAL, neutral, flags=re.IGNORECASE)
     return SideReading(frozenset(sides), normalize_text(neutral), joint)
@@ -393,6 +452,13 @@ def _opposed(h: _Item, m: _Item, criticised: int | None = None) -> bool:
     )
 
 
+# An item that goes on from the previous one, about the same response.
+_CONTINUES_RE = re.compile(
+    r"^\s*(?:it|its|it's|that|this|they|their|also|because\s+of\s+(?:that|this)|as\s+a\s+result|moreover|"
+    r"furthermore|in\s+addition|additionally)\b",
+    re.IGNORECASE,
+)
+
 # Praise said outright: "explains X well", "gets this right", "is accurate here", "a strength of".
 _PRAISE_RE = re.compile(
     r"\b(?:well|correctly|rightly|accurately|properly|strengths?|excellent|great|nicely|commendabl[ey]|"
@@ -435,8 +501,17 @@ class LocalMatcher:
         threads: int | None = None,
         polarity_gate: bool = True,
         backend: str = "auto",
+        scorer: Any = "packaged",
     ) -> None:
         self.calibration = calibration or load_calibration()
+        # The learned pair scorer (pair_scorer.py): "packaged" loads local_scorer.json, a path loads that file
+        # (e.g. written by `rationalerm calibrate`), None keeps the threshold grading of the cosine alone.
+        if isinstance(scorer, (str, Path)):
+            from .pair_scorer import load_scorer
+
+            scorer = load_scorer(None if scorer == "packaged" else scorer)
+        self.scorer = scorer
+        self._texts: dict[str, Any] = {}
         self.batch_size = batch_size
         self.threads = threads
         self.backend = backend
@@ -457,6 +532,12 @@ class LocalMatcher:
             "side_gate": True,
             "polarity_gate": self.polarity_gate,
             "encoder_backend": self.encoder_backend,
+            "scorer": (
+                {k: self.scorer.settings.get(k) for k in ("source", "data_sha256", "pairs", "heldout")}
+                | {"format_version": 1, "trees": len(self.scorer.trees)}
+                if self.scorer is not None
+                else None
+            ),
         }
 
     @property
@@ -476,14 +557,22 @@ class LocalMatcher:
     def match_many(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
         """Match every request; all new strings of the batch are embedded together first."""
         self.embed(text for request in requests for text in (*request.human, *request.model))
-        return [self.match_lists(request.human, request.model) for request in requests]
+        return [
+            self.match_lists(request.human, request.model, getattr(request, "responses", None))
+            for request in requests
+        ]
 
-    def match_lists(self, human: Sequence[str], model: Sequence[str]) -> Matching:
-        """The optimal one-to-one graded matching of one human list against one model list."""
-        graded, similarity = self._matrices(human, model)
+    def match_lists(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+    ) -> Matching:
+        """The optimal one-to-one graded matching of one human list against one model list. ``responses`` (the
+        two responses judged), when given, lets a model item that names no side be placed by its specifics."""
+        graded, similarity = self._matrices(human, model, responses)
         if graded.size == 0:
             return Matching(tuple(Match(i + 1, 0, 0.0) for i in range(len(human))), len(human), len(model))
         chosen = optimal_matching(np.where(graded > 0, graded + _TIE_BREAK * similarity, 0.0))
+        if self.scorer is not None and self.scorer.stage2 is not None:
+            return self._second_stage(human, model, responses, graded, chosen)
         pairs = tuple(
             Match(p.human, p.model, float(graded[p.human - 1, p.model - 1]))
             if p.model
@@ -492,9 +581,53 @@ class LocalMatcher:
         )
         return Matching(pairs=pairs, n_human=len(human), n_model=len(model))
 
-    def score_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
+    def _second_stage(
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        responses: tuple[str, str] | None,
+        graded: np.ndarray,
+        chosen: Matching,
+    ) -> Matching:
+        """Rescore the pairs the assignment chose with the scorer's second stage (list context), scaled by the
+        pair's gate as in the first stage."""
+        from .pair_scorer import stage2_features
+
+        assigned = np.array([(p.human - 1, p.model - 1) for p in chosen.pairs if p.model], dtype=np.int64)
+        scores: dict[int, float] = {}
+        if len(assigned):
+            x = self.feature_array(human, model, responses)
+            gate = self.gate_matrix(human, model, responses)
+            values = self.scorer.stage2.predict(stage2_features(graded, assigned.reshape(-1, 2), x))
+            for (i, j), value in zip(assigned.tolist(), values.tolist(), strict=True):
+                # never below the pair's own first-stage score: the list context may only add confidence
+                scores[i] = round(max(float(value) * float(gate[i, j]), float(graded[i, j])), 4)
+        pairs = tuple(
+            Match(p.human, p.model, scores[p.human - 1]) if p.model and scores.get(p.human - 1, 0) > 0
+            else Match(p.human, 0, 0.0)
+            for p in chosen.pairs
+        )
+        return Matching(pairs=pairs, n_human=len(human), n_model=len(model))
+
+    def score_matrix(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+    ) -> np.ndarray:
         """Graded scores of every (human item, model item) pair, after the side and polarity gates."""
-        return self._matrices(human, model)[0]
+        return self._matrices(human, model, responses)[0]
+
+    def feature_array(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+    ) -> np.ndarray:
+        """The learned scorer's (n_human, n_model, n_features) pair features (see pair_scorer.py)."""
+        from .pair_scorer import pair_features
+
+        similarity = self.similarity_matrix(human, model)
+        model_texts = [
+            self._item_text(t) if p.reading.sides == self._item(t).reading.sides
+            else replace(self._item_text(t), sides=p.reading.sides, joint=False)
+            for t, p in zip(model, self._placed(model, responses), strict=True)
+        ]
+        return pair_features([self._item_text(t) for t in human], model_texts, similarity, responses)
 
     def similarity_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
         """Cosine similarity of the side-neutralised texts, before any gate (for inspection and calibration)."""
@@ -505,21 +638,28 @@ class LocalMatcher:
             return np.zeros((len(human), len(model)))
         return np.round(np.clip(h @ m.T, -1.0, 1.0).astype(float), 6)
 
-    def gate_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
+    def gate_matrix(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+    ) -> np.ndarray:
         """The most each pair may score: 0 where the side gate (or the polarity gate, when on) forbids it,
-        :data:`SIDELESS_CAP` where the model item names no side and the human item does, 1 elsewhere."""
+        :data:`SIDELESS_CAP` where the model item names no side and the human item does, 1 elsewhere.
+
+        With ``responses``, a model item naming no side whose specifics (numbers, quotes, names, code-like tokens)
+        are found in one response only is placed on that side: it may then score in full against an item about
+        that side and nothing against an item about the other."""
+        from .pair_scorer import side_evidence
+
         gate = np.ones((len(human), len(model)))
         criticised = _criticised_side([self._item(text) for text in human])
-        for i, h_text in enumerate(human):
-            h = self._item(h_text)
-            for j, m_text in enumerate(model):
-                m = self._item(m_text)
-                if not sides_compatible(h.reading, m.reading):
+        for j, placed in enumerate(self._placed(model, responses)):
+            for i, h_text in enumerate(human):
+                h = self._item(h_text)
+                if not sides_compatible(h.reading, placed.reading):
                     gate[i, j] = 0.0
-                elif self.polarity_gate and _opposed(h, m, criticised):
+                elif self.polarity_gate and _opposed(h, placed, criticised):
                     gate[i, j] = 0.0
                 else:
-                    gate[i, j] = side_cap(h.reading, m.reading)
+                    gate[i, j] = side_cap(h.reading, placed.reading)
         return gate
 
     def embed(self, texts: Iterable[str]) -> None:
@@ -550,6 +690,39 @@ class LocalMatcher:
             self._items[text] = item
         return item
 
+    def _placed(self, model: Sequence[str], responses: tuple[str, str] | None) -> list[_Item]:
+        """The model items with the side of those that name none filled in where the list says it: an item that
+        goes on from the previous one ("Its result ...", "It also ...") about the previous item's single side,
+        and, with ``responses``, an item whose specifics are found in one response only about that response."""
+        from .pair_scorer import side_evidence
+
+        placed: list[_Item] = []
+        for m_text in model:
+            m = self._item(m_text)
+            side = None
+            if not m.reading.sides:
+                previous = placed[-1].reading.about if placed and not placed[-1].reading.joint else None
+                if previous is not None and _CONTINUES_RE.match(m.reading.neutral):
+                    side = previous
+                elif responses is not None:
+                    side = side_evidence(self._item_text(m_text), responses) or None
+            if side:
+                m = _Item(SideReading(frozenset({side}), m.reading.neutral, False), m.polarity, m.praise)
+            placed.append(m)
+        return placed
+
+    def _item_text(self, text: str) -> Any:
+        found = self._texts.get(text)
+        if found is None:
+            from .pair_scorer import item_text
+
+            item = self._item(text)
+            found = item_text(
+                item.reading.neutral, item.reading.sides, item.reading.joint, item.polarity, item.praise
+            )
+            self._texts[text] = found
+        return found
+
     def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         return (
             np.stack([self._cache[self._item(t).reading.neutral] for t in texts])
@@ -557,11 +730,20 @@ class LocalMatcher:
             else np.zeros((0, 1))
         )
 
-    def _matrices(self, human: Sequence[str], model: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _matrices(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         similarity = self.similarity_matrix(human, model)
         if similarity.size == 0:
             return similarity, similarity
-        graded = np.minimum(self.calibration.grade(similarity), self.gate_matrix(human, model))
+        if self.scorer is not None:
+            predicted = self.scorer.predict(self.feature_array(human, model, responses))
+            # A learned score is scaled by the gate: 0 where a side or polarity rule forbids the pair, and a
+            # quarter (SIDELESS_CAP) of what the point would earn for an item naming no side, so a side-less
+            # paraphrase of a human point earns at most partial credit and a vaguer one less.
+            graded = np.round(predicted * self.gate_matrix(human, model, responses), 4)
+            return graded, similarity
+        graded = np.minimum(self.calibration.grade(similarity), self.gate_matrix(human, model, responses))
         return graded, similarity
 
 

@@ -48,17 +48,25 @@ def build_llm_matcher(
     )
 
 
-def matcher_from_options(matcher_name: str, *, judge_model: str | None, **llm_options: Any) -> Any:
-    """The matcher a command's ``--matcher`` names: the local one, or an LLM matcher built from ``llm_options``
-    (the keywords of :func:`build_llm_matcher`). Options that cannot work end the command with their reason."""
+def matcher_from_options(
+    matcher_name: str, *, judge_model: str | None, calibration: Path | None = None, **llm_options: Any
+) -> Any:
+    """The matcher a command's ``--matcher`` names: the local one (fitted to your judge with ``calibration``, a
+    file written by ``rationalerm calibrate``), or an LLM matcher built from ``llm_options`` (the keywords of
+    :func:`build_llm_matcher`). Options that cannot work end the command with their reason."""
     from ..cli import fail
 
+    if calibration is not None and matcher_name != "local":
+        raise fail("--calibration fits the local matcher; use it with --matcher local", 2)
     if matcher_name == "local":
         try:
             from ..matchers.local import LocalMatcher
         except ImportError as exc:
             raise fail(str(exc)) from None
-        return LocalMatcher()
+        try:
+            return LocalMatcher(scorer=calibration if calibration is not None else "packaged")
+        except ValueError as exc:
+            raise fail(str(exc), 2) from None
     if matcher_name == "llm":
         if not judge_model:
             raise fail("--matcher llm needs --judge-model (and --base-url or $OPENAI_BASE_URL)", 2)

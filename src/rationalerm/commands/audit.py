@@ -43,6 +43,10 @@ def audit_reward_command(
     max_reasons: Annotated[int, typer.Option("--max-reasons", help="The guards' reason cap (0 = none).")] = 8,
     limit: Annotated[int, typer.Option("--limit", help="Audit only the first N rows (0 = all).")] = 0,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option("--calibration", help="[local] A matcher fitted to your judge by `rationalerm calibrate`."),
+    ] = None,
     judge_model: Annotated[
         str | None, typer.Option("--judge-model", help="[llm] The evaluator model.")
     ] = None,
@@ -89,6 +93,7 @@ def audit_reward_command(
     matcher = matcher_from_options(
         matcher_name,
         judge_model=judge_model,
+        calibration=calibration,
         base_urls=base_url or [],
         api_key=api_key,
         concurrency=concurrency,

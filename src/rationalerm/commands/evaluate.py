@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..cli import (
     DedupeOpt,
@@ -66,6 +67,10 @@ def evaluate(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed (bootstrap; also sent to an LLM judge).")
     ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option("--calibration", help="[local] A matcher fitted to your judge by `rationalerm calibrate`."),
+    ] = None,
     judge_model: Annotated[
         str | None, typer.Option("--judge-model", help="[llm] The evaluator model.")
     ] = None,
@@ -112,6 +117,7 @@ def evaluate(
     matcher = matcher_from_options(
         matcher_name,
         judge_model=judge_model,
+        calibration=calibration,
         base_urls=base_url or [],
         api_key=api_key,
         concurrency=concurrency,
@@ -204,15 +210,20 @@ def print_evaluate_table(report) -> None:
         title_justify="left",
     )
     table.add_column("model", overflow="fold", min_width=14)
-    for column in ("outcome acc.", "rationale consistency", "95% CI", "precision", "F1", "AP", "n", "failed"):
+    widened = getattr(report, "matcher_intervals", {})
+    columns = ["outcome acc.", "rationale consistency", "95% CI"]
+    columns += ["CI + matcher error"] if widened else []
+    for column in (*columns, "precision", "F1", "AP", "n", "failed"):
         table.add_column(column, justify="right", no_wrap=True)
     for r in report.results:
         ci = r.summary.ci.get("recall")
+        wide = widened.get(r.model)
         table.add_row(
-            r.model,
+            Text(r.model),
             "-" if r.outcome_accuracy is None else f"{r.outcome_accuracy:.3f}",
             f"{r.summary.recall:.3f}",
             f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "-",
+            *([f"[{wide[0]:.3f}, {wide[1]:.3f}]" if wide else "-"] if widened else []),
             f"{r.summary.precision:.3f}",
             f"{r.summary.f1:.3f}",
             f"{r.summary.average_precision:.3f}",

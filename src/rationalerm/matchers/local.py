@@ -540,6 +540,21 @@ class LocalMatcher:
             ),
         }
 
+    def measured_error(self) -> dict[str, Any] | None:
+        """The learned scorer's own error, measured on labelled matchings it was not fitted on (stored with it):
+        ``worst_rc_error`` (the largest error of a model's mean recall) and ``recall_residual_sd`` (the spread of
+        its per-sample recall error), with where they were measured. None for the threshold grader."""
+        heldout = self.scorer.settings.get("heldout") if self.scorer is not None else None
+        if not isinstance(heldout, dict) or heldout.get("worst_rc_error") is None:
+            return None
+        return {
+            "worst_rc_error": float(heldout["worst_rc_error"]),
+            "recall_residual_sd": float(heldout.get("recall_residual_sd") or 0.0),
+            "mae": float(heldout.get("mae") or 0.0),
+            "heldout_units": int(heldout.get("units") or 0),
+            "measured_on": str(self.scorer.settings.get("source", "")),
+        }
+
     @property
     def encoder_backend(self) -> str:
         """The embedding backend: the loaded encoder's, or the one that would load ("custom" for an injected

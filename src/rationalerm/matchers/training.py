@@ -289,7 +289,9 @@ __all__ = [
     "GOALS",
     "PUBLIC_JUDGES",
     "Unit",
+    "calibrate",
     "figures",
+    "read_runs",
     "fit_local",
     "id_hash",
     "meets",
@@ -344,3 +346,163 @@ if __name__ == "__main__":  # python -m rationalerm.matchers.training PUBLIC.jso
     import sys
 
     print(json.dumps(fit_packaged(sys.argv[1], sys.argv[2]), indent=1))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Calibration to a user's own LLM MetaJudge runs
+
+
+@dataclass(slots=True)
+class RunUnits:
+    """What :func:`read_runs` found: the labelled units and the rows it left out, each with its reason."""
+
+    units: list[Unit]
+    skipped: list[str]  # "file:line: reason"
+    judges: set[str]
+
+
+def _run_files(paths: Sequence[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.jsonl") if p.is_file())
+            if not found:
+                raise ValueError(f"{path}: no .jsonl run file in this folder")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ValueError(f"{path}: no such file or folder")
+    return files
+
+
+def read_runs(paths: Sequence[str | Path], model: str | None = None, max_model_items: int = 5) -> RunUnits:
+    """Units from the output files of ``rationalerm judge`` (or the released MetaJudge scripts' layout): the
+    judged input row in ``metadata``, the judge's matching in the ``rationalerm`` block (or parsed from
+    ``samples[0].generated_text``). The model is the block's ``model`` or ``model`` (needed for files without the
+    block). Rows whose judging failed are left out and listed; a row that cannot be read is an error naming its
+    file, line and field."""
+    from ..parse import ParseFailure, parse_metajudge
+    from ..records import RecordError, find_key, model_keys, read_metajudge_row
+
+    units: list[Unit] = []
+    skipped: list[str] = []
+    judges: set[str] = set()
+    for path in _run_files(paths):
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{number}"
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{where}: not JSON ({exc.msg})") from None
+                if not isinstance(row, dict):
+                    raise ValueError(f"{where}: expected a JSON object, got {type(row).__name__}")
+                try:
+                    metadata, text, _ = read_metajudge_row(row)
+                except RecordError as exc:
+                    raise ValueError(f"{where}: {exc}") from None
+                block = row.get("rationalerm") if isinstance(row.get("rationalerm"), dict) else {}
+                judged = block.get("model") or model
+                if not judged:
+                    raise ValueError(f"{where}: no rationalerm.model in the row; name the judged model with --model")
+                provenance = block.get("provenance") if isinstance(block.get("provenance"), dict) else {}
+                if provenance.get("judge_model"):
+                    judges.add(str(provenance["judge_model"]))
+                human_key = find_key(metadata, "human-checklist")
+                human = metadata.get(human_key) if human_key else None
+                checklist = metadata.get(model_keys(metadata, str(judged)).checklist)
+                if not isinstance(human, list) or not all(isinstance(h, str) for h in human) or not human:
+                    raise ValueError(f"{where}: metadata.human-checklist: missing or not a list of strings")
+                if not isinstance(checklist, list) or not all(isinstance(m, str) for m in checklist):
+                    raise ValueError(f"{where}: metadata.{judged}-checklist: missing or not a list of strings")
+                sent = block.get("model_items_sent")
+                n_model = int(sent) if isinstance(sent, int) and sent >= 0 else min(len(checklist), max_model_items)
+                if block and block.get("status") not in (None, "ok"):
+                    skipped.append(f"{where}: judging {block.get('status')} ({block.get('reason') or 'no reason'})")
+                    continue
+                triples = block.get("matching")
+                if isinstance(triples, list):
+                    try:
+                        gold = Matching.from_triples(triples, len(human), n_model)
+                    except (TypeError, ValueError):
+                        raise ValueError(f"{where}: rationalerm.matching: not [human, model, score] triples") from None
+                else:
+                    parsed = parse_metajudge(text, len(human), n_model)
+                    if isinstance(parsed, ParseFailure):
+                        skipped.append(f"{where}: the judge's answer does not parse ({parsed.reason})")
+                        continue
+                    gold = parsed
+                for pair in gold.pairs:
+                    if not (1 <= pair.human <= len(human) and 0 <= pair.model <= n_model and 0 <= pair.score <= 1):
+                        raise ValueError(f"{where}: matching: triple {list(pair)} out of range")
+                sample_id = str(metadata.get("id") or metadata.get("sample_id") or f"{path.name}:{number}")
+                units.append(
+                    Unit(
+                        sample=sample_id,
+                        domain=str(metadata.get("domain") or ""),
+                        model_name=str(judged),
+                        human=tuple(human),
+                        model=tuple(checklist[:n_model]),
+                        gold=gold,
+                        responses=(str(metadata.get("response1") or ""), str(metadata.get("response2") or "")),
+                    )
+                )
+    return RunUnits(units, skipped, judges)
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationResult:
+    """A scorer fitted to a judge's matchings, with its held-out agreement and the packaged scorer's."""
+
+    scorer: Any
+    heldout: dict[str, Any]
+    packaged_heldout: dict[str, Any]
+    train_units: int
+    test_units: int
+
+
+MIN_TRAIN_SAMPLES = 8
+
+
+def calibrate(
+    runs: RunUnits, *, matcher: Any = None, test_share: float = 0.3, params: dict[str, Any] | None = None
+) -> CalibrationResult:
+    """Fit the local matcher's scorer to the judge's matchings of ``runs``: train on the hash-split train part,
+    measure agreement with the judge on the rest (and the packaged scorer's, for comparison)."""
+    from dataclasses import replace
+
+    from .local import LocalMatcher
+    from .pair_scorer import DEFAULT_PARAMS
+
+    train, test = split_units(runs.units, test_share)
+    if len({u.sample for u in train}) < MIN_TRAIN_SAMPLES or not test:
+        raise ValueError(
+            f"calibration needs at least {MIN_TRAIN_SAMPLES} judged samples to fit on and some to test on; "
+            f"the runs hold {len({u.sample for u in runs.units})} usable samples"
+        )
+    matcher = matcher or LocalMatcher(threads=2)
+    packaged = matcher.scorer
+    packaged_figures = figures(test, [matcher.match_lists(u.human, u.model, u.responses) for u in test])
+    settings = {
+        "source": "rationalerm calibrate (the user's LLM MetaJudge runs)",
+        "judges": sorted(runs.judges),
+        "models": sorted({u.model_name for u in runs.units}),
+        "split": f"sha256(sample id), lowest {test_share:.0%} per domain held out",
+        "train_units": len(train),
+        "train_samples": len({u.sample for u in train}),
+        "train_data_sha256": data_hash(train),
+        "test_data_sha256": data_hash(test),
+        "encoder": matcher.calibration.model,
+    }
+    try:
+        scorer = fit_local(matcher, train, settings=settings, params={**DEFAULT_PARAMS, **(params or {})})
+        matcher.scorer = scorer
+        heldout = figures(test, [matcher.match_lists(u.human, u.model, u.responses) for u in test])
+    finally:
+        matcher.scorer = packaged
+    heldout = json.loads(json.dumps(heldout).replace("NaN", "null"))
+    scorer = replace(scorer, settings={**scorer.settings, "heldout": heldout})
+    return CalibrationResult(scorer, heldout, packaged_figures, len(train), len(test))

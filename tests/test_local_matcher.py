@@ -137,10 +137,25 @@ def test_hidden_characters_do_not_change_sides_or_scores(matcher: LocalMatcher) 
     ],
 )
 def test_same_side_in_any_spelling_matches(matcher: LocalMatcher, model: str) -> None:
-    # the learned scorer gives an expected score (a lone pair is scored with no list around it: below 1.0); every
-    # spelling of side 1 scores as the human item's own spelling does
+    # every spelling of side 1 scores as the human item's own spelling does (a lone pair, with no list around it,
+    # gets a cautious expected score); in a list, the restatement is matched in full
     assert score(matcher, GROUP_BY, model) == pytest.approx(score(matcher, GROUP_BY, GROUP_BY), abs=0.02)
-    assert score(matcher, GROUP_BY, model) >= 0.7
+    assert score(matcher, GROUP_BY, model) >= 0.6
+    human = [
+        GROUP_BY,
+        "Response 1 uses COUNT(*) which also counts orders with a NULL amount.",
+        "Response 2 correctly filters with HAVING COUNT(*) > 5.",
+        "Response 1 has no explanation of the query at all.",
+    ]
+    others = [
+        "Response A counts NULL amounts because it uses COUNT(*).",
+        "Response B is more detailed.",
+        "Response B uses HAVING to filter customers with more than five orders.",
+    ]
+    matching = matcher.match_lists(human, [model, *others])
+    assert matching.pairs[0].model == 1 and matching.pairs[0].score >= 0.9
+    other_side = model.replace("Response A", "Response B").replace("first", "second").replace("Assistant A", "Assistant B")
+    assert matcher.match_lists(human, [other_side, *others]).pairs[0].score == 0.0
 
 
 @pytest.mark.parametrize(

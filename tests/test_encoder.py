@@ -171,7 +171,7 @@ def test_torch_bf16_encoder_agrees_with_fp32_and_keeps_the_devset_matchings(mode
         total += len(want.pairs)
         recall_diffs.append(abs(paper_metrics(got).recall - paper_metrics(want).recall))
     assert same / total >= 0.95
-    assert max(recall_diffs) <= 0.1 and sum(recall_diffs) / len(recall_diffs) <= 0.01
+    assert max(recall_diffs) <= 0.15 and sum(recall_diffs) / len(recall_diffs) <= 0.01
 
 
 def test_torch_bf16_backend_is_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -266,9 +266,21 @@ def polarity(text: str) -> int:
     A deliberately cheap cue: it only has to separate "the proof is wrong at step 3" from "the proof is correct";
     an item with as many praise as criticism cues is left alone (0) and never gated.
     """
-    negative = len(_NEGATIVE_RE.findall(text))
+    corrections = len(_CORRECTION_RE.findall(text))
+    text = _CORRECTION_RE.sub(" ", text)
+    negative = len(_NEGATIVE_RE.findall(text)) + corrections
     positive = len(_POSITIVE_RE.findall(_NEGATED_POSITIVE_RE.sub(" not ", text)))
     return int(np.sign(negative - positive) * -1) if negative != positive else 0
+
+
+# A correction stated after the fact: "...; the correct value is 3.37", "but the actual uplift is ...", "should be
+# 0.15 N": the item says the response got it wrong, and its "correct" is not praise of the response.
+_CORRECTION_RE = re.compile(
+    r"(?:[;:,(]|\b(?:but|while|whereas|when|though|although))\s*(?:the|its|it|in\s+fact|actually)?\s*"
+    r"(?:correct|actual|right|true|real|standard|conventional|proper|accepted)\b"
+    r"|\bshould\s+(?:be|have|read|say|use)\b|\breverses\b|\bover-?(?:explains|states|complicates|simplifies)\b",
+    re.IGNORECASE,
+)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -615,17 +627,9 @@ class LocalMatcher:
         x: np.ndarray,
         gate: np.ndarray,
     ) -> Matching:
-        """Rescore the pairs the assignment chose with the scorer's second stage (list context), scaled by the
-        pair's gate as in the first stage."""
-        from .pair_scorer import stage2_features
-
-        assigned = np.array([(p.human - 1, p.model - 1) for p in chosen.pairs if p.model], dtype=np.int64)
-        scores: dict[int, float] = {}
-        if len(assigned):
-            values = self.scorer.stage2.predict(stage2_features(graded, assigned.reshape(-1, 2), x))
-            for (i, j), value in zip(assigned.tolist(), values.tolist(), strict=True):
-                # never below the pair's own first-stage score: the list context may only add confidence
-                scores[i] = round(max(float(value) * float(gate[i, j]), float(graded[i, j])), 4)
+        """Rescore the pairs the assignment chose with the scorer's second stage and its recall map (see
+        :func:`second_stage_scores`)."""
+        scores = second_stage_scores(self.scorer.stage2, graded, chosen, x, gate, self.scorer)
         pairs = tuple(
             Match(p.human, p.model, scores[p.human - 1]) if p.model and scores.get(p.human - 1, 0) > 0
             else Match(p.human, 0, 0.0)
@@ -786,6 +790,32 @@ class LocalMatcher:
             return self._learned(human, model, responses)[:2]
         graded = np.minimum(self.calibration.grade(similarity), self.gate_matrix(human, model, responses))
         return graded, similarity
+
+
+def second_stage_scores(
+    stage2: Any, graded: np.ndarray, chosen: Matching, x: np.ndarray, gate: np.ndarray, scorer: Any = None
+) -> dict[int, float]:
+    """The final score of each chosen pair (0-based human index -> score): the second stage's, scaled by the
+    pair's gate and never below the pair's first-stage score; then, with ``scorer``'s recall map, all scaled by
+    one factor so the list's recall lands where the map puts it (pairs under a side cap keep their score)."""
+    from .pair_scorer import stage2_features
+
+    assigned = np.array([(p.human - 1, p.model - 1) for p in chosen.pairs if p.model], dtype=np.int64)
+    scores: dict[int, float] = {}
+    if not len(assigned):
+        return scores
+    assigned = assigned.reshape(-1, 2)
+    values = stage2.predict(stage2_features(graded, assigned, x))
+    for (i, j), value in zip(assigned.tolist(), values.tolist(), strict=True):
+        scores[i] = max(float(value) * float(gate[i, j]), float(graded[i, j]))
+    if scorer is not None and scorer.recall_map is not None and graded.shape[0]:
+        recall = sum(scores.values()) / graded.shape[0]
+        if recall > 0:
+            factor = scorer.map_recall(recall) / recall
+            for i, j in assigned.tolist():
+                if gate[i, j] >= 1.0:  # a capped pair (an item naming no side) keeps its capped score
+                    scores[i] = min(scores[i] * factor, 1.0)
+    return {i: round(v, 4) for i, v in scores.items()}
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -68,6 +68,9 @@ FEATURES = (
     "stem_overlap_h",
     "stem_overlap_m",
     "foreign_m",
+    "h_on_criticised",
+    "m_on_criticised",
+    "m_praises_criticised",
 )
 # The second stage reads each pair the assignment chose, in the context of the whole list's choices: a list whose
 # other choices are confident is a list that covers the human points (its uncertain pairs are more likely right).
@@ -218,6 +221,9 @@ def pair_features(
     list_mean = float(cos.mean())
     sided_share = float(np.mean([m.about is not None for m in model]))
     evidence = [side_evidence(m, responses) for m in model]
+    # the side most one-sided, non-praising human items are about: the response the human found fault with
+    faults = [sum(h.about == side and not h.joint and h.polarity <= 0 for h in human) for side in (1, 2)]
+    criticised = 0 if faults[0] == faults[1] else (1 if faults[0] > faults[1] else 2)
     f = {name: k for k, name in enumerate(FEATURES)}
     for i, h in enumerate(human):
         for j, m in enumerate(model):
@@ -268,6 +274,12 @@ def pair_features(
             v[f["stem_overlap_h"]] = stems / max(len(h.stems), 1)
             v[f["stem_overlap_m"]] = stems / max(len(m.stems), 1)
             v[f["foreign_m"]] = m.foreign
+            m_side = m.about or evidence[j]
+            v[f["h_on_criticised"]] = float(bool(criticised) and h.about == criticised)
+            v[f["m_on_criticised"]] = float(bool(criticised) and m_side == criticised)
+            v[f["m_praises_criticised"]] = float(
+                bool(criticised) and m_side == criticised and (m.polarity > 0 or m.praise)
+            )
     return out
 
 
@@ -288,6 +300,13 @@ class PairScorer:
     features: tuple[str, ...] = FEATURES
     settings: dict[str, Any] = field(default_factory=dict)
     stage2: PairScorer | None = None
+    # a monotone map (x ascending, y) of a list's recall to the labelled recall, applied after the second stage
+    recall_map: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+
+    def map_recall(self, recall: float) -> float:
+        if self.recall_map is None or not self.recall_map[0]:
+            return recall
+        return float(np.interp(recall, self.recall_map[0], self.recall_map[1]))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
@@ -335,6 +354,9 @@ class PairScorer:
             "rate": self.rate,
             "settings": self.settings,
             "stage2": self.stage2.as_dict() if self.stage2 is not None else None,
+            "recall_map": (
+                {"x": list(self.recall_map[0]), "y": list(self.recall_map[1])} if self.recall_map else None
+            ),
             "trees": [
                 {
                     "left": left.tolist(),
@@ -375,7 +397,13 @@ class PairScorer:
                 for t in data["trees"]
             )
             stage2 = data.get("stage2")
+            recall_map = data.get("recall_map")
             return cls(
+                recall_map=(
+                    (tuple(float(v) for v in recall_map["x"]), tuple(float(v) for v in recall_map["y"]))
+                    if recall_map
+                    else None
+                ),
                 base=float(data["base"]),
                 stage2=cls.from_dict(stage2, source, STAGE2_FEATURES) if stage2 else None,
                 rate=float(data["rate"]),

@@ -175,6 +175,7 @@ def fit_local(
     fold_of = [int(id_hash(u.sample + "#fold") * folds) for u in units]
     saved = matcher.scorer
     x2, y2 = [], []
+    oof: list[tuple[int, np.ndarray, Any, np.ndarray]] = []
     try:
         for k in range(folds):
             inside = [n for n in range(len(units)) if fold_of[n] != k]
@@ -199,6 +200,7 @@ def fit_local(
                     continue
                 x2.append(stage2_features(graded, assigned, feats[n]))
                 y2.append(labels[n][assigned[:, 0], assigned[:, 1]])
+                oof.append((n, graded, chosen, matcher.gate_matrix(unit.human, unit.model, unit.responses)))
     finally:
         matcher.scorer = saved
     stage1 = fit_scorer(
@@ -208,15 +210,24 @@ def fit_local(
         params=params,
     )
     if x2:
-        stage2 = fit_scorer(
-            np.concatenate(x2),
-            np.concatenate(y2),
-            params={"n_estimators": 150, "max_depth": 2, **(params or {})},
-            features=STAGE2_FEATURES,
-        )
         from dataclasses import replace
 
+        stage2 = fit_scorer(np.concatenate(x2), np.concatenate(y2), params=params, features=STAGE2_FEATURES)
         stage1 = replace(stage1, stage2=stage2)
+        # A monotone map of a list's recall to the labelled recall, fitted on the out-of-fold lists: it undoes the
+        # shrinkage towards the mean that expected scores have (full lists under-scored, empty ones over-scored).
+        from sklearn.isotonic import IsotonicRegression
+
+        from .local import second_stage_scores
+
+        predicted, wanted = [], []
+        for n, graded, chosen, gate in oof:
+            scores = second_stage_scores(stage2, graded, chosen, feats[n], gate)
+            predicted.append(sum(scores.values()) / len(units[n].human))
+            wanted.append(paper_metrics(units[n].gold).recall)
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(predicted, wanted)
+        points = sorted(set(zip(iso.X_thresholds_.tolist(), iso.y_thresholds_.tolist(), strict=True)))
+        stage1 = replace(stage1, recall_map=(tuple(p[0] for p in points), tuple(p[1] for p in points)))
     return stage1
 
 

@@ -1,5 +1,7 @@
-"""The offline local matcher: sides, polarity, grades, one-to-one assignment, caching, determinism and the quality
-goals on the held-out part of the labelled development set. The real model is loaded once for the module."""
+"""The offline local matcher: sides, polarity, grades, one-to-one assignment, caching, determinism, the quality
+goals on the held-out part of the labelled development set, and (issue 20) the learned pair scorer: side reading,
+placement of side-less items, the stored scorer, the fixed split, the held-out public figures (skipped without
+../shared) and evaluate's interval widened by the matcher's error. The real model is loaded once for the module."""
 
 from __future__ import annotations
 
@@ -395,3 +397,132 @@ def test_praise_for_what_the_human_criticised_never_matches(matcher: LocalMatche
 def test_only_real_hedges_count_as_hedges(text: str, about: int | None) -> None:
     assert read_sides(text).about == about
     assert read_sides(text).joint == (about is None)
+
+
+# -- issue 20: the learned pair scorer ----------------------------------------------------------------------------
+
+PUBLIC = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "matching" / "public_labelled.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("A's 'voting rights for everyone' claim is anachronistic.", 1),
+        ("B implies you can max out a separate limit in each IRA.", 2),
+        ("A lists the warning signs that mean a doctor visit is needed.", 1),
+        ("A strength of this answer is its brevity.", None),
+        ("The cap is shared, whereas A tells the user otherwise.", 1),
+        ("Risposta 1 non corregge l'errore principale.", 1),
+        ("La première réponse traduit mot à mot « cats and dogs ».", 1),
+        ("回答2は自分の行動に尊敬語を使っており、誤りです。", 2),
+        ("The second review drops the shell.", 2),
+        ("It says the 97% chance that B is better follows from the p-value.", None),
+    ],
+)
+def test_bare_letters_ordinals_and_other_languages_name_sides(text: str, about: int | None) -> None:
+    # before issue 20 every one of these named no side (so the item was capped at partial credit)
+    assert read_sides(text).about == about
+
+
+def test_an_item_going_on_from_the_previous_one_keeps_its_side(matcher: LocalMatcher) -> None:
+    human = ["Response 2's force of about 0.26 N is wrong; the correct magnitude is 0.15 N.", "Response 1 is terse."]
+    model = ["Response B mixes up the distance in Coulomb's law.", "Its resulting 0.26 N should be 0.15 N."]
+    assert matcher.match_lists(human, model).pairs[0].model == 2
+    assert matcher.match_lists(human, model).pairs[0].score > 0.25
+    # the same item after one about the other response is placed on that side and cannot match
+    other = ["Response A mixes up the distance in Coulomb's law.", "Its resulting 0.26 N should be 0.15 N."]
+    assert matcher.score_matrix(human, other)[0, 1] == 0.0
+
+
+def test_specifics_found_in_one_response_place_a_side_less_item(matcher: LocalMatcher) -> None:
+    human = [
+        "Response 1 gives 145°F as the done temperature; poultry needs 165°F.",
+        "Response 2 says to check the inner thigh as well as the breast.",
+    ]
+    model = ["The 145°F done temperature is too low for poultry.", "Response B is friendlier."]
+    responses = ("The chicken is done at 145°F.", "Chicken is safe at 165°F; check the inner thigh too.")
+    capped = matcher.score_matrix(human, model)[0, 0]
+    placed = matcher.score_matrix(human, model, responses)[0, 0]
+    assert 0 < capped <= 0.25 < placed  # no side named: partial credit at most, unless its specifics place it
+    named = matcher.score_matrix(human, ["Response A's 145°F done temperature is too low for poultry.", model[1]])
+    assert placed >= 0.8 * named[0, 0]  # placed by its specifics, about as good as naming the side
+    flipped = (responses[1], responses[0])  # 145°F is now found in response 2 only
+    assert matcher.score_matrix(human, model, flipped)[0, 0] == 0.0  # placed on the other response: no match
+    request = MatchRequest("k", human, model, responses=responses)
+    assert match_sync(matcher, [request])[0] == matcher.match_lists(human, model, responses)
+
+
+def test_stored_scorer_round_trips_and_predicts_without_sklearn(tmp_path) -> None:
+    import json
+
+    from rationalerm.matchers.pair_scorer import FEATURES, PairScorer, load_scorer
+
+    scorer = load_scorer()
+    path = tmp_path / "copy.json"
+    path.write_text(json.dumps(scorer.as_dict()), encoding="utf-8")
+    again = load_scorer(path)
+    x = np.random.default_rng(0).random((40, len(FEATURES))) * 2
+    assert np.array_equal(scorer.predict(x), again.predict(x))
+    assert again.recall_map == scorer.recall_map and again.stage2 is not None
+    code = (
+        "import sys; sys.modules['sklearn'] = None\n"
+        "from rationalerm.matchers.pair_scorer import load_scorer\n"
+        "import numpy as np; print(load_scorer().predict(np.zeros((1, %d))).shape)" % len(FEATURES)
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "(1,)", done.stderr
+    settings = scorer.settings
+    assert len(settings["train_data_sha256"]) == 64 and settings["heldout"]["units"] > 0
+    assert isinstance(PairScorer.from_dict(scorer.as_dict()), PairScorer)
+
+
+def test_split_is_fixed_by_id_and_stratified() -> None:
+    from rationalerm.matchers.training import split_ids
+
+    ids = {d: [f"pub-{d}-{n:02d}" for n in range(1, 31)] for d in ("general", "code", "stem", "multilingual")}
+    test = split_ids(ids)
+    assert len(test) == 36 and all(sum(i.startswith(f"pub-{d}-") for i in test) == 9 for d in ids)
+    # the same id lands on the same side whatever else is in the file
+    assert split_ids({"code": ids["code"]}) == {i for i in test if i.startswith("pub-code-")}
+
+
+@pytest.mark.skipif(not PUBLIC.is_file(), reason="../shared/data/matching is not in this checkout")
+def test_learned_scorer_on_the_held_out_public_matchings(matcher: LocalMatcher) -> None:
+    """Held-out figures (the part of the public labelled matchings the packaged scorer never saw): recomputed here
+    they equal the ones stored with it, and the learned scorer beats the threshold grader on every figure but
+    false matches. Measured at fitting: r 0.962, within-model r 0.561, MAE 0.065, worst RC error 0.065, false
+    matches 0.076, trap hits 0.316 (the goals of issue 20 are 0.93, 0.55, 0.07, 0.05, 0.05, 0.10)."""
+    from rationalerm.matchers.training import figures, read_public, split_units
+
+    _, test = split_units(read_public(PUBLIC))
+    learned = figures(test, [matcher.match_lists(u.human, u.model, u.responses) for u in test])
+    stored = matcher.scorer.settings["heldout"]
+    for name in ("pearson_r", "mae", "worst_rc_error", "false_match_rate", "trap_hit_rate"):
+        assert learned[name] == pytest.approx(stored[name], abs=0.01), name
+    threshold = LocalMatcher(encoder=matcher._encoder, scorer=None)
+    before = figures(test, [threshold.match_lists(u.human, u.model, u.responses) for u in test])
+    assert learned["pearson_r"] >= 0.93 and learned["pearson_r"] > before["pearson_r"]
+    assert learned["mae"] <= 0.07 and learned["mae"] < before["mae"]
+    assert learned["worst_rc_error"] < before["worst_rc_error"] - 0.1
+    assert learned["trap_hit_rate"] < before["trap_hit_rate"]
+
+
+def test_evaluate_widens_the_interval_by_the_matchers_own_error(matcher: LocalMatcher, tmp_path) -> None:
+    from pathlib import Path
+
+    from rationalerm.workflows.evaluate import evaluate
+
+    demo = Path(__file__).resolve().parents[1] / "examples" / "helpsteer3_atomic_demo.jsonl"
+    report = evaluate(demo, matcher=matcher, output_dir=tmp_path, plot=False, n_resamples=200)
+    error = matcher.measured_error()
+    assert error is not None and report.provenance["matcher_error"] == error
+    import json
+
+    models = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["models"]
+    for row in models:
+        low, high = row["rationale_consistency_ci"]
+        wide_low, wide_high = row["rationale_consistency_ci_with_matcher_error"]
+        assert wide_low <= low and wide_high >= high
+        # the bias of the matcher is added on both sides (within [0, 1])
+        assert high + error["worst_rc_error"] <= wide_high + 1e-9 or wide_high == 1.0
+        assert wide_low <= low - error["worst_rc_error"] + 1e-9 or wide_low == 0.0

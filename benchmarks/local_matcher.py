@@ -33,7 +33,9 @@ from rationalerm.matchers import MatchRequest, match_sync
 from rationalerm.matchers.local import LocalMatcher
 
 GOAL_SECONDS = 60.0
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "matching" / "public_labelled.jsonl"
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "matching" / "public_labelled.jsonl"
+)
 
 ARTIFACTS = [
     "SQL query",
@@ -206,7 +208,9 @@ def quality(data: Path, threads: int | None) -> None:
             test, [learned.match_lists(u.human, u.model, u.responses) for u in test]
         ),
     }
-    print(f"quality on the held-out part of {data.name}: {len(test)} lists of {len({u.sample for u in test})} samples")
+    print(
+        f"quality on the held-out part of {data.name}: {len(test)} lists of {len({u.sample for u in test})} samples"
+    )
     names = list(columns)
     print(f"{'figure':<18}" + "".join(f"{n:>28}" for n in names) + f"{'goal':>10}")
     for figure, (op, goal) in GOALS.items():

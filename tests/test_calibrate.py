@@ -35,9 +35,11 @@ def judged_row(sample, *, with_block: bool = True) -> dict:
         "human-checklist": sample.human,
         f"{MODEL}-checklist": sample.model,
     }
-    answer = "<RESULT_START>\nScores corresponding to claims:\n" + "".join(
-        f"- R{h}@S{m}: {s}\n" for h, m, s in triples
-    ) + "<RESULT_END>"
+    answer = (
+        "<RESULT_START>\nScores corresponding to claims:\n"
+        + "".join(f"- R{h}@S{m}: {s}\n" for h, m, s in triples)
+        + "<RESULT_END>"
+    )
     row = {"prompt": "p", "samples": [{"generated_text": answer}], "status": "success", "metadata": metadata}
     if with_block:
         row["rationalerm"] = {
@@ -84,7 +86,9 @@ def test_read_runs_names_file_line_and_field(tmp_path: Path) -> None:
 
 def test_calibrate_recovers_the_judges_behaviour(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "fitted.json"
-    result = CliRunner().invoke(app, ["calibrate", str(run_dir), "-o", str(out), "--model", MODEL], catch_exceptions=False)
+    result = CliRunner().invoke(
+        app, ["calibrate", str(run_dir), "-o", str(out), "--model", MODEL], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     assert "Agreement with the judge" in result.output and "pearson_r" in result.output
     stored = json.loads(out.read_text(encoding="utf-8"))
@@ -109,15 +113,16 @@ def test_calibrate_recovers_the_judges_behaviour(run_dir: Path, tmp_path: Path) 
 
 
 def test_mismatched_calibration_file_is_refused(tmp_path: Path) -> None:
+    import rationalerm.matchers as package
     from rationalerm.matchers.local import LocalMatcher
     from rationalerm.matchers.pair_scorer import SCORER_FILE
-
-    import rationalerm.matchers as package
 
     data = json.loads((Path(package.__file__).parent / SCORER_FILE).read_text(encoding="utf-8"))
     old = tmp_path / "old.json"
     old.write_text(json.dumps({**data, "format_version": 0}), encoding="utf-8")
-    with pytest.raises(ValueError, match=r"old\.json: local matcher scorer format version 0, this rationalerm reads"):
+    with pytest.raises(
+        ValueError, match=r"old\.json: local matcher scorer format version 0, this rationalerm reads"
+    ):
         LocalMatcher(scorer=old)
     other = tmp_path / "other.json"
     other.write_text(json.dumps({**data, "features": ["cos"]}), encoding="utf-8")
@@ -129,5 +134,7 @@ def test_mismatched_calibration_file_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "format version 0" in result.output
     assert not (tmp_path / "o").exists()  # refused before anything was written
-    wrong = CliRunner().invoke(app, ["audit-reward", str(demo), "--matcher", "llm", "--calibration", str(old)])
+    wrong = CliRunner().invoke(
+        app, ["audit-reward", str(demo), "--matcher", "llm", "--calibration", str(old)]
+    )
     assert wrong.exit_code == 2 and "use it with --matcher local" in wrong.output

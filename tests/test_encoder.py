@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rationalerm.metrics import paper_metrics
-import pytest
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -166,8 +166,14 @@ def test_torch_bf16_encoder_agrees_with_fp32_and_keeps_the_devset_matchings(mode
     same = total = 0
     recall_diffs: list[float] = []
     for sample in samples:
-        got, want = fast_bf16.match_lists(sample.human, sample.model), exact.match_lists(sample.human, sample.model)
-        same += sum((g.model, round(g.score, 1)) == (w.model, round(w.score, 1)) for g, w in zip(got.pairs, want.pairs))
+        got, want = (
+            fast_bf16.match_lists(sample.human, sample.model),
+            exact.match_lists(sample.human, sample.model),
+        )
+        same += sum(
+            (g.model, round(g.score, 1)) == (w.model, round(w.score, 1))
+            for g, w in zip(got.pairs, want.pairs, strict=True)
+        )
         total += len(want.pairs)
         recall_diffs.append(abs(paper_metrics(got).recall - paper_metrics(want).recall))
     assert same / total >= 0.95

@@ -127,7 +127,9 @@ def test_item_naming_no_side_gets_partial_credit_at_most(matcher: LocalMatcher, 
 def test_hidden_characters_do_not_change_sides_or_scores(matcher: LocalMatcher) -> None:
     hidden = "Response \uff21's SQL query om\u200bits the GROUP BY clause, so the count is per row instead of per customer."
     assert read_sides(hidden).about == 1
-    assert score(matcher, GROUP_BY, hidden) == score(matcher, GROUP_BY, GROUP_BY.replace("Response 1", "Response A"))
+    assert score(matcher, GROUP_BY, hidden) == score(
+        matcher, GROUP_BY, GROUP_BY.replace("Response 1", "Response A")
+    )
 
 
 @pytest.mark.parametrize(
@@ -156,7 +158,11 @@ def test_same_side_in_any_spelling_matches(matcher: LocalMatcher, model: str) ->
     ]
     matching = matcher.match_lists(human, [model, *others])
     assert matching.pairs[0].model == 1 and matching.pairs[0].score >= 0.9
-    other_side = model.replace("Response A", "Response B").replace("first", "second").replace("Assistant A", "Assistant B")
+    other_side = (
+        model.replace("Response A", "Response B")
+        .replace("first", "second")
+        .replace("Assistant A", "Assistant B")
+    )
     assert matcher.match_lists(human, [other_side, *others]).pairs[0].score == 0.0
 
 
@@ -401,7 +407,13 @@ def test_only_real_hedges_count_as_hedges(text: str, about: int | None) -> None:
 
 # -- issue 20: the learned pair scorer ----------------------------------------------------------------------------
 
-PUBLIC = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "matching" / "public_labelled.jsonl"
+PUBLIC = (
+    __import__("pathlib").Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "matching"
+    / "public_labelled.jsonl"
+)
 
 
 @pytest.mark.parametrize(
@@ -425,7 +437,10 @@ def test_bare_letters_ordinals_and_other_languages_name_sides(text: str, about: 
 
 
 def test_an_item_going_on_from_the_previous_one_keeps_its_side(matcher: LocalMatcher) -> None:
-    human = ["Response 2's force of about 0.26 N is wrong; the correct magnitude is 0.15 N.", "Response 1 is terse."]
+    human = [
+        "Response 2's force of about 0.26 N is wrong; the correct magnitude is 0.15 N.",
+        "Response 1 is terse.",
+    ]
     model = ["Response B mixes up the distance in Coulomb's law.", "Its resulting 0.26 N should be 0.15 N."]
     assert matcher.match_lists(human, model).pairs[0].model == 2
     assert matcher.match_lists(human, model).pairs[0].score > 0.25
@@ -444,7 +459,9 @@ def test_specifics_found_in_one_response_place_a_side_less_item(matcher: LocalMa
     capped = matcher.score_matrix(human, model)[0, 0]
     placed = matcher.score_matrix(human, model, responses)[0, 0]
     assert 0 < capped <= 0.25 < placed  # no side named: partial credit at most, unless its specifics place it
-    named = matcher.score_matrix(human, ["Response A's 145°F done temperature is too low for poultry.", model[1]])
+    named = matcher.score_matrix(
+        human, ["Response A's 145°F done temperature is too low for poultry.", model[1]]
+    )
     assert placed >= 0.8 * named[0, 0]  # placed by its specifics, about as good as naming the side
     flipped = (responses[1], responses[0])  # 145°F is now found in response 2 only
     assert matcher.score_matrix(human, model, flipped)[0, 0] == 0.0  # placed on the other response: no match
@@ -467,7 +484,7 @@ def test_stored_scorer_round_trips_and_predicts_without_sklearn(tmp_path) -> Non
     code = (
         "import sys; sys.modules['sklearn'] = None\n"
         "from rationalerm.matchers.pair_scorer import load_scorer\n"
-        "import numpy as np; print(load_scorer().predict(np.zeros((1, %d))).shape)" % len(FEATURES)
+        f"import numpy as np; print(load_scorer().predict(np.zeros((1, {len(FEATURES)}))).shape)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "(1,)", done.stderr

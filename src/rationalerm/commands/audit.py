@@ -45,7 +45,9 @@ def audit_reward_command(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
     calibration: Annotated[
         Path | None,
-        typer.Option("--calibration", help="[local] A matcher fitted to your judge by `rationalerm calibrate`."),
+        typer.Option(
+            "--calibration", help="[local] A matcher fitted to your judge by `rationalerm calibrate`."
+        ),
     ] = None,
     judge_model: Annotated[
         str | None, typer.Option("--judge-model", help="[llm] The evaluator model.")

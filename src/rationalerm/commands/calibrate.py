@@ -42,7 +42,8 @@ def calibrate(
     from rich.text import Text
 
     from ..io import write_json
-    from ..matchers.training import GOALS, calibrate as fit, read_runs
+    from ..matchers.training import GOALS, read_runs
+    from ..matchers.training import calibrate as fit
 
     if not 0 < test_share < 1:
         raise fail("--test-share must be between 0 and 1", 2)

@@ -69,7 +69,9 @@ def evaluate(
     ] = None,
     calibration: Annotated[
         Path | None,
-        typer.Option("--calibration", help="[local] A matcher fitted to your judge by `rationalerm calibrate`."),
+        typer.Option(
+            "--calibration", help="[local] A matcher fitted to your judge by `rationalerm calibrate`."
+        ),
     ] = None,
     judge_model: Annotated[
         str | None, typer.Option("--judge-model", help="[llm] The evaluator model.")

@@ -48,6 +48,7 @@ from ..metrics import optimal_matching, paper_metrics
 from ..records import Match, Matching
 from ..text import normalise
 from . import MatchOutcome, MatchRequest
+from .pair_scorer import FORMAT_VERSION
 
 INSTALL_HINT = 'The local matcher needs the "local" extra: pip install "rationalerm[local]"'
 CALIBRATION_FILE = "local_calibration.json"
@@ -178,7 +179,9 @@ def read_sides(text: str) -> SideReading:
 
     def foreign_ordinal(match: re.Match[str]) -> str:
         whole = match.group(0)
-        if not re.search(r"[^\W\d_]", whole[len(match.group("one") or match.group("two")) :]) and not re.search(
+        if not re.search(
+            r"[^\W\d_]", whole[len(match.group("one") or match.group("two")) :]
+        ) and not re.search(
             r"(?i:réponse|respuesta|risposta|resposta|antwort|ответ|回答|答案|응답|답변|الإجابة|الرد|उत्तर|जवाब)",
             match.string,
         ):
@@ -552,8 +555,9 @@ class LocalMatcher:
             "polarity_gate": self.polarity_gate,
             "encoder_backend": self.encoder_backend,
             "scorer": (
-                {k: self.scorer.settings.get(k) for k in ("source", "data_sha256", "pairs", "heldout")}
-                | {"format_version": 1, "trees": len(self.scorer.trees)}
+                {k: self.scorer.settings.get(k) for k in ("source", "train_data_sha256", "train_units")}
+                | {"format_version": FORMAT_VERSION, "trees": len(self.scorer.trees)}
+                | {"heldout": self.measured_error()}
                 if self.scorer is not None
                 else None
             ),
@@ -631,7 +635,8 @@ class LocalMatcher:
         :func:`second_stage_scores`)."""
         scores = second_stage_scores(self.scorer.stage2, graded, chosen, x, gate, self.scorer)
         pairs = tuple(
-            Match(p.human, p.model, scores[p.human - 1]) if p.model and scores.get(p.human - 1, 0) > 0
+            Match(p.human, p.model, scores[p.human - 1])
+            if p.model and scores.get(p.human - 1, 0) > 0
             else Match(p.human, 0, 0.0)
             for p in chosen.pairs
         )
@@ -651,7 +656,8 @@ class LocalMatcher:
 
         similarity = self.similarity_matrix(human, model)
         model_texts = [
-            self._item_text(t) if p.reading.sides == self._item(t).reading.sides
+            self._item_text(t)
+            if p.reading.sides == self._item(t).reading.sides
             else replace(self._item_text(t), sides=p.reading.sides, joint=False)
             for t, p in zip(model, self._placed(model, responses), strict=True)
         ]
@@ -675,7 +681,6 @@ class LocalMatcher:
         With ``responses``, a model item naming no side whose specifics (numbers, quotes, names, code-like tokens)
         are found in one response only is placed on that side: it may then score in full against an item about
         that side and nothing against an item about the other."""
-        from .pair_scorer import side_evidence
 
         gate = np.ones((len(human), len(model)))
         criticised = _criticised_side([self._item(text) for text in human])
@@ -771,7 +776,8 @@ class LocalMatcher:
         similarity = self.similarity_matrix(human, model)
         placed = self._placed(model, responses)
         model_texts = [
-            self._item_text(t) if p.reading.sides == self._item(t).reading.sides
+            self._item_text(t)
+            if p.reading.sides == self._item(t).reading.sides
             else replace(self._item_text(t), sides=p.reading.sides, joint=False)
             for t, p in zip(model, placed, strict=True)
         ]

@@ -506,7 +506,9 @@ def fit_scorer(
                 np.asarray(tree.value[:, 0, 0], dtype=float),
             )
         )
-    data_hash = hashlib.sha256(np.ascontiguousarray(x).tobytes() + np.ascontiguousarray(y).tobytes()).hexdigest()
+    data_hash = hashlib.sha256(
+        np.ascontiguousarray(x).tobytes() + np.ascontiguousarray(y).tobytes()
+    ).hexdigest()
     return PairScorer(
         base=base,
         rate=float(params["learning_rate"]),
@@ -515,7 +517,7 @@ def fit_scorer(
         settings={
             **(settings or {}),
             "params": params,
-            "pairs": int(len(y)),
+            "pairs": len(y),
             "data_sha256": data_hash,
         },
     )

@@ -73,7 +73,11 @@ def read_public(path: str | Path) -> list[Unit]:
                 triples = (row.get("gold") or {}).get(judge)
                 if not isinstance(triples, list) or len(triples) != len(human):
                     raise ValueError(f"{where}: gold.{judge} needs one triple per human item")
-                traps = tuple(int(t) for t in row.get("superficial-trap-items", [])) if judge == "superficial" else ()
+                traps = (
+                    tuple(int(t) for t in row.get("superficial-trap-items", []))
+                    if judge == "superficial"
+                    else ()
+                )
                 units.append(
                     Unit(
                         sample=str(row["id"]),
@@ -302,13 +306,13 @@ __all__ = [
     "Unit",
     "calibrate",
     "figures",
-    "read_runs",
     "fit_local",
     "id_hash",
     "meets",
     "pair_labels",
     "read_devset_units",
     "read_public",
+    "read_runs",
     "split_ids",
     "split_units",
     "training_arrays",
@@ -319,7 +323,9 @@ def data_hash(units: Sequence[Unit]) -> str:
     """A hash of the units' texts and labels (recorded with a fitted scorer)."""
     digest = hashlib.sha256()
     for u in units:
-        digest.update(json.dumps([u.sample, u.model_name, u.human, u.model, u.gold.triples()]).encode("utf-8"))
+        digest.update(
+            json.dumps([u.sample, u.model_name, u.human, u.model, u.gold.triples()]).encode("utf-8")
+        )
     return digest.hexdigest()
 
 
@@ -418,7 +424,9 @@ def read_runs(paths: Sequence[str | Path], model: str | None = None, max_model_i
                 block = row.get("rationalerm") if isinstance(row.get("rationalerm"), dict) else {}
                 judged = block.get("model") or model
                 if not judged:
-                    raise ValueError(f"{where}: no rationalerm.model in the row; name the judged model with --model")
+                    raise ValueError(
+                        f"{where}: no rationalerm.model in the row; name the judged model with --model"
+                    )
                 provenance = block.get("provenance") if isinstance(block.get("provenance"), dict) else {}
                 if provenance.get("judge_model"):
                     judges.add(str(provenance["judge_model"]))
@@ -428,18 +436,26 @@ def read_runs(paths: Sequence[str | Path], model: str | None = None, max_model_i
                 if not isinstance(human, list) or not all(isinstance(h, str) for h in human) or not human:
                     raise ValueError(f"{where}: metadata.human-checklist: missing or not a list of strings")
                 if not isinstance(checklist, list) or not all(isinstance(m, str) for m in checklist):
-                    raise ValueError(f"{where}: metadata.{judged}-checklist: missing or not a list of strings")
+                    raise ValueError(
+                        f"{where}: metadata.{judged}-checklist: missing or not a list of strings"
+                    )
                 sent = block.get("model_items_sent")
-                n_model = int(sent) if isinstance(sent, int) and sent >= 0 else min(len(checklist), max_model_items)
+                n_model = (
+                    int(sent) if isinstance(sent, int) and sent >= 0 else min(len(checklist), max_model_items)
+                )
                 if block and block.get("status") not in (None, "ok"):
-                    skipped.append(f"{where}: judging {block.get('status')} ({block.get('reason') or 'no reason'})")
+                    skipped.append(
+                        f"{where}: judging {block.get('status')} ({block.get('reason') or 'no reason'})"
+                    )
                     continue
                 triples = block.get("matching")
                 if isinstance(triples, list):
                     try:
                         gold = Matching.from_triples(triples, len(human), n_model)
                     except (TypeError, ValueError):
-                        raise ValueError(f"{where}: rationalerm.matching: not [human, model, score] triples") from None
+                        raise ValueError(
+                            f"{where}: rationalerm.matching: not [human, model, score] triples"
+                        ) from None
                 else:
                     parsed = parse_metajudge(text, len(human), n_model)
                     if isinstance(parsed, ParseFailure):
@@ -447,7 +463,9 @@ def read_runs(paths: Sequence[str | Path], model: str | None = None, max_model_i
                         continue
                     gold = parsed
                 for pair in gold.pairs:
-                    if not (1 <= pair.human <= len(human) and 0 <= pair.model <= n_model and 0 <= pair.score <= 1):
+                    if not (
+                        1 <= pair.human <= len(human) and 0 <= pair.model <= n_model and 0 <= pair.score <= 1
+                    ):
                         raise ValueError(f"{where}: matching: triple {list(pair)} out of range")
                 sample_id = str(metadata.get("id") or metadata.get("sample_id") or f"{path.name}:{number}")
                 units.append(
@@ -458,7 +476,10 @@ def read_runs(paths: Sequence[str | Path], model: str | None = None, max_model_i
                         human=tuple(human),
                         model=tuple(checklist[:n_model]),
                         gold=gold,
-                        responses=(str(metadata.get("response1") or ""), str(metadata.get("response2") or "")),
+                        responses=(
+                            str(metadata.get("response1") or ""),
+                            str(metadata.get("response2") or ""),
+                        ),
                     )
                 )
     return RunUnits(units, skipped, judges)

@@ -239,7 +239,9 @@ _NEGATIVE_RE = re.compile(
     r"invent(?:s|ed)?|verbose|unnecessar\w*|redundant|incomplete|poor(?:ly)?|worse|too|overly|exceeds?|unsafe|"
     r"dangerous|vulnerable|leaks?|panics?|crash\w*|race\s+condition|undefined\s+behaviou?r|instead\s+of|"
     r"rather\s+than|although|even\s+though|but|claims|refuses?|refused|lectures?|swallows?|wasteful|deprecated|"
-    r"outdated|awkward|unnatural|vague|generic|understates?|overstates?|mistakes?|"
+    r"outdated|awkward|unnatural|vague|generic|understates?|overstates?|mistakes?|hurts?|harms?|harmful|"
+    r"violates?|violating|unsuited|unsuitable|inappropriate|impossible|arbitrary|literal(?:ly)?|calque|"
+    r"non-standard|nonstandard|colloquial|informal|unterminated|overflows?|overruns?|bypass(?:ed|es)?|"
     r"(?:has|have|contains?|makes?|with|introduces?)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}"
     r"(?:errors?|bugs?|mistakes?|typos?))\b",
     re.IGNORECASE,
@@ -251,7 +253,8 @@ _POSITIVE_RE = re.compile(
     r"explains|explained|natural(?:ly)?|fluent(?:ly)?|faithful(?:ly)?|precise(?:ly)?|rigorous(?:ly)?|follows|"
     r"preserves|preserved|keeps|kept|appropriate(?:ly)?|robust|efficient(?:ly)?|idiomatic|safe(?:ly)?|"
     r"detailed|comprehensive|superior|safer|clearer|creative|engaging|polished|professional|informative|"
-    r"debunks?|verif(?:y|ies|ied)|checks|protects?|protected|points\s+out|"
+    r"debunks?|verif(?:y|ies|ied)|checks|protects?|protected|points\s+out|simple|actionable|useful|"
+    r"warm(?:er)?|friendl(?:y|ier)|fun|improves?|safer|reassuring|encouraging|"
     r"as\s+(?:the\s+user\s+)?(?:asked|requested|required))\b",
     re.IGNORECASE,
 )

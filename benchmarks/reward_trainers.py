@@ -26,6 +26,13 @@ a test). ``reward_throughput.py --verl --serve-reward`` runs both parts; this fi
 The 2-core VM's speed drifts by tens of percent within minutes (and other work on it shows at once): each part
 prints the load average before it starts, and a side and its anchor run back to back.
 
+Measured 2026-12-04 (3 rounds each, load average 1-3 from other work): local matcher per-trajectory/batch min 0.86,
+median 0.91 (goal met); LLM matcher min 0.44, median 0.44 (0.53-0.58 before calls were gathered). The LLM side is
+bound by verl itself: its worker with a no-op reward takes 0.34 ms of CPU per call (0.7 s per 2,048), while the
+batch, 1.0-1.2 s, is itself CPU-bound on the same core, so even a reward costing exactly the batch's time would
+reach only 0.58-0.64 (the "if verl's per-call cost simply added" line). rationalerm's own per-trajectory calls
+without verl: median 0.76 of the batch rate (CPU 1.0-1.2 s against the batch's 0.9-1.1 s).
+
     .venv-verl/bin/python benchmarks/reward_trainers.py verl [--verl-matcher local|llm|both] [--in-flight 256]
     .venv/bin/python benchmarks/reward_trainers.py serve [--samples 2000] [--serve-matcher llm|local]
 """

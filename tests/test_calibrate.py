@@ -111,6 +111,19 @@ def test_calibrate_recovers_the_judges_behaviour(run_dir: Path, tmp_path: Path) 
     assert np.abs(ours - judge).mean() < np.abs(before - judge).mean() - 0.08
     assert calibrated.measured_error() is not None  # the held-out figures travel with the file
 
+    # --matcher local --calibration FILE: evaluate uses the fitted file and says so in its provenance
+    demo = Path(__file__).resolve().parents[1] / "examples" / "helpsteer3_atomic_demo.jsonl"
+    runs = tmp_path / "eval"
+    done = CliRunner().invoke(
+        app,
+        ["evaluate", str(demo), "--calibration", str(out), "--output-dir", str(runs), "--bootstrap", "100"],
+    )
+    assert done.exit_code == 0, done.output
+    summary = json.loads((runs / "summary.json").read_text(encoding="utf-8"))
+    scorer = summary["provenance"]["matcher_settings"]["scorer"]
+    assert scorer["source"].startswith("rationalerm calibrate")
+    assert scorer["train_data_sha256"] == stored["settings"]["train_data_sha256"]
+
 
 def test_mismatched_calibration_file_is_refused(tmp_path: Path) -> None:
     import rationalerm.matchers as package

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -417,3 +418,46 @@ def test_scorer_spec_passes_max_retries_to_the_judge_pool(
     assert result["judge_failed"] == 1.0 and result["score"] == 0.0
     assert judge_server.count == 2
     assert ScorerSpec.from_kwargs({"max_retries": 3}).max_retries == 3
+
+
+def test_verl_gathered_calls_each_raise_a_refusal_and_a_cancelled_call_is_left_out(
+    verl_rows: list[dict], judge_server: JudgeServer
+) -> None:
+    """Calls gathered into one batch: a judge that refuses the run (404: no such model) is raised in every caller;
+    a caller cancelled while it waits does not take the others down, and its rollout is not sent."""
+    from judge_server import models_not_found_reply
+    from rationalerm.errors import JudgeRefusedError
+
+    judge_server.script = lambda request, number: models_not_found_reply("judge")
+    kwargs = {"matcher": "llm", "judge_model": "judge", "base_url": judge_server.url}
+    rollouts = _verl_calls(verl_rows, 2)
+
+    def call(row: dict, text: str) -> Any:
+        return compute_score_async(
+            row["data_source"], text, row["reward_model"]["ground_truth"], row["extra_info"], **kwargs
+        )
+
+    async def refused() -> list[Any]:
+        return list(await asyncio.gather(*(call(*r) for r in rollouts), return_exceptions=True))
+
+    outcomes = asyncio.run(refused())
+    assert len(outcomes) == len(rollouts)
+    assert all(isinstance(o, JudgeRefusedError) for o in outcomes), outcomes
+
+    judge_server.script = metajudge_script(gullible=False)
+
+    async def one_cancelled() -> list[dict]:
+        await call(*rollouts[-1])  # the scorer is open: the next calls go straight to the gathering
+        judge_server.reset()
+        tasks = [
+            asyncio.ensure_future(call(*r)) for r in rollouts[:3]
+        ]  # fewer than a part: they wait to gather
+        await asyncio.sleep(0)
+        tasks[0].cancel()
+        done = await asyncio.gather(*tasks[1:])
+        assert tasks[0].cancelled()
+        return list(done)
+
+    results = asyncio.run(one_cancelled())
+    assert len(results) == 2 and all(r["score"] > 0 for r in results)
+    assert judge_server.count == 2  # the cancelled call's rollout was left out of the batch

@@ -71,6 +71,8 @@ FEATURES = (
     "h_on_criticised",
     "m_on_criticised",
     "m_praises_criticised",
+    "style_m",
+    "style_h",
 )
 # The second stage reads each pair the assignment chose, in the context of the whole list's choices: a list whose
 # other choices are confident is a list that covers the human points (its uncertain pairs are more likely right).
@@ -98,6 +100,13 @@ _QUOTE_RE = re.compile(r"['\"“‘«`]([^'\"”’»`]{2,60})['\"”’»`]")
 _CODE_RE = re.compile(r"\b\w*(?:[_()\[\].]\w*)+|\b[a-z]+[A-Z]\w*\b")
 _ENTITY_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w-]{2,}")
 _NEGATION_RE = re.compile(r"\b(?:not|no|never|without|\w+n't|fails?|lacks?|missing|omits?)\b", re.IGNORECASE)
+# Words of style, length, tone and overall verdicts: what a superficial reason talks about.
+_STYLE_RE = re.compile(
+    r"\b(?:more|less|better|worse|clearer|longer|shorter|concise|verbose|detailed|organi[sz]ed|formatted|"
+    r"formatting|tone|friendl\w*|warm\w*|polite|professional|engaging|readable|easier|structured|overall|"
+    r"helpful|thorough|comprehensive|examples?|fun|reassuring|encouraging|nicer|cleaner)\b",
+    re.IGNORECASE,
+)
 _STOP = frozenset(
     "the a an of to in on for and or but is are was were be been it its this that with as by at from response "
     "responses answer assistant which so than then also more less does do not no into about their there".split()
@@ -140,6 +149,7 @@ class ItemText:
     negations: int
     stems: frozenset[str] = frozenset()
     foreign: float = 0.0
+    style: int = 0
 
     @property
     def about(self) -> int | None:
@@ -164,6 +174,7 @@ def item_text(neutral: str, sides: frozenset[int], joint: bool, polarity: int, p
         negations=len(_NEGATION_RE.findall(neutral)),
         stems=frozenset(w[:5] for w in _tokens(neutral)),
         foreign=_foreign_share(neutral),
+        style=len(_STYLE_RE.findall(neutral)),
     )
 
 
@@ -274,6 +285,8 @@ def pair_features(
             v[f["stem_overlap_h"]] = stems / max(len(h.stems), 1)
             v[f["stem_overlap_m"]] = stems / max(len(m.stems), 1)
             v[f["foreign_m"]] = m.foreign
+            v[f["style_m"]] = m.style
+            v[f["style_h"]] = h.style
             m_side = m.about or evidence[j]
             v[f["h_on_criticised"]] = float(bool(criticised) and h.about == criticised)
             v[f["m_on_criticised"]] = float(bool(criticised) and m_side == criticised)

@@ -1,16 +1,25 @@
-"""Throughput of the local matcher on 1,000 samples of HelpSteer3-Atomic size, model load included.
+"""The local matcher's quality on held-out labelled matchings, and its throughput on 1,000 samples.
 
-Samples are built the way a real evaluation looks: ``--prompts`` distinct preference pairs, each with its own human
-list (3-6 items, about 4.4 on average) judged by ``--models`` models, each giving 5 reasons, so one human list is
-shared by all models of a prompt. Every string is composed from varied parts (domains, artifacts, defects,
-consequences), so nearly all of them are distinct and the embedding cache does not make the run trivial; a small
-share of model reasons are the generic, repeated ones real judges produce ("Response B is more detailed").
+Quality (skipped with a note when the data is absent): the held-out part of the public labelled matchings
+(``../shared/data/matching/public_labelled.jsonl``; the fixed split of :func:`rationalerm.matchers.training.split_units`,
+the part the packaged scorer was never fitted on), scored by three matchers: a naive cosine of the raw texts graded by
+the packaged thresholds then Hungarian (no side or polarity rules), the threshold grader with the side and polarity
+gates (the matcher before the learned scorer), and the packaged learned scorer. The figures are those of
+:func:`rationalerm.matchers.training.figures`, beside the goals of issue 20.
 
-Goal: 1,000 samples in at most 60 s on a 2-core CPU machine, including model load.
+Throughput: samples of HelpSteer3-Atomic size, model load included, built the way a real evaluation looks:
+``--prompts`` distinct preference pairs, each with its own human list (3-6 items, about 4.4 on average) judged by
+``--models`` models, each giving 5 reasons, so one human list is shared by all models of a prompt. Every string is
+composed from varied parts (domains, artifacts, defects, consequences), so nearly all of them are distinct and the
+embedding cache does not make the run trivial; a small share of model reasons are the generic, repeated ones real
+judges produce ("Response B is more detailed").
+
+Goal: 1,000 samples in at most 60 s on a 2-core CPU machine, including model load (at least 20 samples/s).
 
 Usage::
 
-    .venv/bin/python benchmarks/local_matcher.py [--prompts 250 --models 4] [--batch-size 32] [--backend auto|onnxruntime|sentence-transformers]
+    .venv/bin/python benchmarks/local_matcher.py [--data PUBLIC.jsonl] [--prompts 250 --models 4] [--threads 2]
+        [--batch-size 32] [--backend auto|onnxruntime|sentence-transformers] [--skip-speed] [--skip-quality]
 """
 
 from __future__ import annotations
@@ -18,11 +27,15 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from pathlib import Path
 
 from rationalerm.matchers import MatchRequest, match_sync
 from rationalerm.matchers.local import LocalMatcher
 
 GOAL_SECONDS = 60.0
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "matching" / "public_labelled.jsonl"
+)
 
 ARTIFACTS = [
     "SQL query",
@@ -158,6 +171,59 @@ def build_requests(prompts: int, models: int, seed: int = 0) -> list[MatchReques
     return requests
 
 
+def naive_matchings(matcher: LocalMatcher, units) -> list:
+    """Cosine of the raw texts (no side neutralisation, no gates) graded by the packaged thresholds, Hungarian."""
+    import numpy as np
+
+    from rationalerm.stats.consistency import optimal_matching
+
+    if matcher._encoder is None:
+        matcher.embed(["load the encoder"])
+    texts = sorted({t for u in units for t in (*u.human, *u.model)})
+    vectors = dict(zip(texts, matcher._encoder(texts), strict=True))
+    out = []
+    for u in units:
+        cos = np.array([[float(vectors[h] @ vectors[m]) for m in u.model] for h in u.human])
+        graded = matcher.calibration.grade(cos)
+        out.append(optimal_matching(np.where(graded > 0, graded + 1e-3 * cos, 0.0)))
+    return out
+
+
+def quality(data: Path, threads: int | None) -> None:
+    from rationalerm.matchers.training import GOALS, figures, read_public, split_units
+
+    if not data.is_file():
+        print(f"quality: skipped, no labelled data at {data} (pass --data)")
+        return
+    _, test = split_units(read_public(data))
+    learned = LocalMatcher(threads=threads)
+    threshold = LocalMatcher(threads=threads, scorer=None)
+    threshold._encoder = learned._encoder
+    columns = {
+        "naive cosine + Hungarian": figures(test, naive_matchings(learned, test)),
+        "threshold grader + gates": figures(
+            test, [threshold.match_lists(u.human, u.model, u.responses) for u in test]
+        ),
+        "learned scorer (packaged)": figures(
+            test, [learned.match_lists(u.human, u.model, u.responses) for u in test]
+        ),
+    }
+    print(
+        f"quality on the held-out part of {data.name}: {len(test)} lists of {len({u.sample for u in test})} samples"
+    )
+    names = list(columns)
+    print(f"{'figure':<18}" + "".join(f"{n:>28}" for n in names) + f"{'goal':>10}")
+    for figure, (op, goal) in GOALS.items():
+        cells = []
+        for n in names:
+            value = columns[n][figure]
+            cells.append(f"{'n/a' if value != value else f'{value:.3f}':>28}")
+        print(f"{figure:<18}" + "".join(cells) + f"{op + ' ' + str(goal):>10}")
+    for n in names:
+        rc = ", ".join(f"{m} {p:.3f} vs {g:.3f}" for m, (p, g) in columns[n]["rc_by_model"].items())
+        print(f"  RC by model, {n}: {rc}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -174,7 +240,14 @@ def main() -> None:
         default="auto",
         help="encoder backend (auto: ONNX Runtime when installed)",
     )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="labelled matchings (public layout)")
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
+    if not args.skip_quality:
+        quality(args.data, args.threads)
+    if args.skip_speed:
+        return
 
     requests = build_requests(args.prompts, args.models)
     strings = {t for r in requests for t in (*r.human, *r.model)}

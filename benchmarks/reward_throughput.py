@@ -25,7 +25,8 @@ with the correct verdict (so every completion needs the matcher). ``--unique`` m
 * ``--verl`` and ``--serve-reward`` (``benchmarks/reward_trainers.py``, issue 17): rewards/s in the trainers' own
   call patterns, beside the same rollouts scored as one ``score_batch`` (the anchor) with the ratio. ``--verl``: one
   verl 0.9.1 ``RewardLoopWorker`` in process fed per-trajectory calls, ``--in-flight`` (256) at a time, local
-  matcher and LLM matcher (scripted judge at ``--trainer-latency``, 50 ms), goal >= 0.8x the batch rate; it runs in
+  matcher and LLM matcher (scripted judge at ``--trainer-latency``, 50 ms), goal >= 0.8x the batch rate, with
+  verl's own cost per call beside it (its worker with a no-op reward) and the CPU seconds of each side; it runs in
   ``.venv-verl`` (a subprocess; skipped, saying so, until ``scripts/trainers/verl.sh`` has built it).
   ``--serve-reward``: ``rationalerm serve-reward`` as a process (``--serve-matcher llm|local``) under ``--samples``
   (2,000) single-sample requests at once: wall, samples/s, p50/p99 latency, all 200. ``--matcher none --verl

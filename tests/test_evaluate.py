@@ -204,10 +204,26 @@ def test_model_selection(dataset: Path) -> None:
         evaluate(dataset, matcher=ExactMatcher(), models=["nope"])
 
 
-def test_duplicate_ids_stay_distinct(tmp_path: Path) -> None:
+def test_duplicate_ids_are_an_error_naming_both_lines(tmp_path: Path) -> None:
     row = sample_row(1, H, {"m": (["Response A misses the edge case"], "A>B")}, label=1)
-    report = evaluate(write(tmp_path / "d.jsonl", [row, row]), matcher=ExactMatcher(), n_resamples=0)
-    assert sorted(s.id for s in report.samples) == ["s1", "s1#2"]
+    other = sample_row(2, H, {"m": (["Response A misses the edge case"], "A>B")}, label=1)
+    path = write(tmp_path / "d.jsonl", [row, other, row])
+    with pytest.raises(InputError, match=r"duplicate id 's1': lines 1 and 3"):
+        evaluate(path, matcher=ExactMatcher(), n_resamples=0)
+
+
+@pytest.mark.parametrize("keep, used, left_out", [("first", 1, 3), ("last", 3, 1)])
+def test_dedupe_uses_one_row_and_reports_the_other(tmp_path: Path, keep: str, used: int, left_out: int) -> None:
+    good = sample_row(1, H, {"m": (["Response A misses the edge case"], "A>B")}, label=1)
+    wrong = sample_row(1, H, {"m": (["Response B is longer"], "B>A")}, label=1)
+    other = sample_row(2, H, {"m": (["Response A misses the edge case"], "A>B")}, label=1)
+    path = write(tmp_path / "d.jsonl", [good, other, wrong] if used == 1 else [wrong, other, good])
+    seen: list = []
+    report = evaluate(path, matcher=ExactMatcher(), n_resamples=0, dedupe=keep, strict=True, on_problem=seen.append)
+    assert sorted(s.id for s in report.samples) == ["s1", "s2"]
+    assert report.results[0].outcome_accuracy == 1.0  # the row used is the one asked for (both right)
+    assert [(p.line, p.field, p.action) for p in seen] == [(left_out, "id", "left out")]
+    assert [(p.line, p.action) for p in report.problems] == [(left_out, "left out")]
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -187,6 +187,19 @@ def test_dedupe_keeps_the_row_asked_for_and_reports_the_other(tmp_path, command,
     assert f"left out {source}:{dropped}: field 'id'" in " ".join(done.stderr.split())
 
 
+def test_evaluate_stops_on_duplicate_ids_and_dedupe_reports_the_row_left_out(tmp_path):
+    source = write(tmp_path / "in.jsonl", [row(1), row(2), row(1)])
+    out = tmp_path / "report"
+    done = cli("evaluate", str(source), "--output-dir", str(out), "--bootstrap", "0")
+    assert done.returncode == 1
+    assert "duplicate id 's1': lines 1 and 3" in " ".join(done.stderr.split())
+    assert not (out / "summary.json").exists()
+    done = cli("evaluate", str(source), "--output-dir", str(out), "--bootstrap", "0", "--dedupe", "last")
+    assert done.returncode == 0, done.stderr
+    assert f"left out {source}:1: field 'id'" in " ".join(done.stderr.split())
+    assert len(records(out / "samples.jsonl")) == 2 * len(json.loads((out / "summary.json").read_text())["models"])
+
+
 @pytest.mark.parametrize("command", ["judge", "generate", "analyze", "evaluate"])
 def test_invalid_utf8_is_an_error_naming_the_line(tmp_path, command):
     source = tmp_path / "in.jsonl"
@@ -290,6 +303,23 @@ def test_invalid_labels_are_reported_with_their_lines_and_counted(tmp_path):
     model = next(m for m in summary["models"] if m["model"] == MODEL)
     assert model["outcome_n"] == 1
     strict = cli("evaluate", str(source), "--output-dir", str(out), "--labels-from", "none", "--strict")
+    assert strict.returncode == 1 and f"{source}:2: field 'label'" in " ".join(strict.stderr.split())
+
+
+def test_analyze_reports_and_counts_invalid_labels(tmp_path):
+    demo = Path(__file__).parent.parent / "examples" / "metajudge_output_demo.jsonl"
+    rows = [json.loads(line) for line in demo.read_text(encoding="utf-8").splitlines()[:6]]
+    for row_, value in zip(rows[1:4], ("x", 3, True)):
+        row_["metadata"]["label"] = value
+        row_["metadata"].pop("overall_preference", None)
+    source = write(tmp_path / "run.jsonl", rows)
+    done = cli("analyze", str(source))
+    assert done.returncode == 0, done.stderr
+    err = " ".join(done.stderr.split())
+    for line, value in ((2, "'x'"), (3, "3"), (4, "True")):
+        assert f"kept {source}:{line}: field 'label': {value} is not a valid label" in err
+    assert "3 rows without a valid label were left out of outcome accuracy" in " ".join(done.stdout.split())
+    strict = cli("analyze", str(source), "--strict")
     assert strict.returncode == 1 and f"{source}:2: field 'label'" in " ".join(strict.stderr.split())
 
 

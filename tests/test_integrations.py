@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -266,7 +267,7 @@ def test_verl_concurrent_calls_of_one_worker_share_one_scorer(
     judge_server.models = ["served-judge"]
     judge_server.latency = 0.05
     router = judge_server.url.removeprefix("http://").removesuffix("/v1")
-    rollouts = [(row, f"{honest(row)}\n(rollout {k})") for row in verl_rows for k in range(8)]
+    rollouts = [(row, rollout(row, k)) for row in verl_rows for k in range(8)]
 
     async def worker() -> list[dict]:
         return list(
@@ -289,3 +290,174 @@ def test_verl_concurrent_calls_of_one_worker_share_one_scorer(
     assert judge_server.get_count == 1  # one scorer: GET /models once, not once per call
     assert {r.body["model"] for r in judge_server.requests} == {"served-judge"}
     assert judge_server.max_in_flight > 8  # answered concurrently, not one call after the other
+
+
+def rollout(row: dict, k: int) -> str:
+    """Rollout ``k`` of ``row``: the grounded reasons, each worded a little apart from the other rollouts' (so each
+    rollout is its own judge request: identical requests of a batch are sent once), with the human verdict."""
+    label = {"A": 1, "B": 2, "tie": 0}[row["reward_model"]["ground_truth"]]
+    source = next(r for r in ROWS if r["id"] == row["extra_info"]["id"])
+    return render_completion(
+        [f"{r} (rollout {k})" for r in source["judge-grounded-checklist"]], VERDICT_BOX[label]
+    )
+
+
+def _verl_calls(verl_rows: list[dict], per_row: int) -> list[tuple[dict, str]]:
+    return [(row, rollout(row, k)) for row in verl_rows for k in range(per_row)]
+
+
+def test_verl_per_trajectory_calls_reuse_one_pool_and_its_connections(
+    verl_rows: list[dict], judge_server: JudgeServer
+) -> None:
+    """256 per-trajectory calls at once in one loop (one verl reward worker): one scorer, so one judge pool and one
+    connector, opened for all of them; no more TCP connections than the pool's concurrency; the calls gathered
+    into score_batch calls; every reward the same as the same rollouts scored one call at a time."""
+    from rationalerm.integrations._runtime import shared_runtime
+
+    judge_server.script = metajudge_script(gullible=False)
+    judge_server.latency = 0.02
+    concurrency = 16
+    kwargs = {
+        "matcher": "llm",
+        "judge_model": "judge",
+        "base_url": judge_server.url,
+        "concurrency": concurrency,
+    }
+    rollouts = _verl_calls(verl_rows, 64)
+    runtime = shared_runtime()
+    opened = runtime.scorers_opened
+
+    async def worker() -> tuple[list[dict], tuple[int, int]]:
+        results = await asyncio.gather(
+            *(
+                compute_score_async(
+                    row["data_source"], text, row["reward_model"]["ground_truth"], row["extra_info"], **kwargs
+                )
+                for row, text in rollouts
+            )
+        )
+        return list(results), runtime.gathered(ScorerSpec.from_kwargs(kwargs))
+
+    results, (batches, calls) = asyncio.run(worker())
+    assert len(results) == 256 and all(r["score"] > 0 and r["judge_failed"] == 0.0 for r in results)
+    assert (
+        runtime.scorers_opened == opened + 1
+    )  # one scorer: one JudgePool, one aiohttp session and connector
+    assert judge_server.count == 256  # every rollout's reasons went to the judge once
+    assert judge_server.accepted <= concurrency, judge_server.accepted  # connections reused, not one per call
+    assert concurrency // 2 < judge_server.max_in_flight <= concurrency  # the pool's slots were all used
+    assert calls == 256 and batches < calls / 2  # gathered into batches, not scored one call at a time
+    # The same rewards when each call is alone (its own loop, nothing to gather with).
+    alone = [
+        compute_score(
+            row["data_source"], text, row["reward_model"]["ground_truth"], row["extra_info"], **kwargs
+        )
+        for row, text in rollouts[::37]
+    ]
+    assert [r["score"] for r in alone] == [r["score"] for r in results[::37]]
+
+
+def test_verl_sync_calls_from_many_threads_share_one_pool(
+    verl_rows: list[dict], judge_server: JudgeServer
+) -> None:
+    """The sync form as verl runs it (on executor threads, many at once): the calls share the runtime's background
+    loop, so one scorer and its connections serve all of them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rationalerm.integrations._runtime import shared_runtime
+
+    judge_server.script = metajudge_script(gullible=False)
+    judge_server.latency = 0.02
+    concurrency = 8
+    kwargs = {
+        "matcher": "llm",
+        "judge_model": "judge",
+        "base_url": judge_server.url,
+        "concurrency": concurrency,
+    }
+    rollouts = _verl_calls(verl_rows, 16)
+    runtime = shared_runtime()
+    opened = runtime.scorers_opened
+    with ThreadPoolExecutor(32) as threads:
+        results = list(
+            threads.map(
+                lambda call: compute_score(
+                    call[0]["data_source"],
+                    call[1],
+                    call[0]["reward_model"]["ground_truth"],
+                    call[0]["extra_info"],
+                    **kwargs,
+                ),
+                rollouts,
+            )
+        )
+    assert all(r["score"] > 0 and r["judge_failed"] == 0.0 for r in results)
+    assert runtime.scorers_opened == opened + 1
+    assert judge_server.count == len(rollouts) and judge_server.accepted <= concurrency
+
+
+def test_scorer_spec_passes_max_retries_to_the_judge_pool(
+    verl_rows: list[dict], judge_server: JudgeServer
+) -> None:
+    """``max_retries`` from reward_kwargs bounds the attempts on a failing judge (here 1 retry: 2 requests)."""
+    from judge_server import error_reply
+
+    judge_server.script = lambda request, number: error_reply(503, "overloaded")
+    row = verl_rows[0]
+    result = compute_score(
+        row["data_source"],
+        honest(row),
+        row["reward_model"]["ground_truth"],
+        row["extra_info"],
+        matcher="llm",
+        judge_model="judge",
+        base_url=judge_server.url,
+        max_retries=1,
+        timeout=5,
+    )
+    assert result["judge_failed"] == 1.0 and result["score"] == 0.0
+    assert judge_server.count == 2
+    assert ScorerSpec.from_kwargs({"max_retries": 3}).max_retries == 3
+
+
+def test_verl_gathered_calls_each_raise_a_refusal_and_a_cancelled_call_is_left_out(
+    verl_rows: list[dict], judge_server: JudgeServer
+) -> None:
+    """Calls gathered into one batch: a judge that refuses the run (404: no such model) is raised in every caller;
+    a caller cancelled while it waits does not take the others down, and its rollout is not sent."""
+    from judge_server import models_not_found_reply
+    from rationalerm.errors import JudgeRefusedError
+
+    judge_server.script = lambda request, number: models_not_found_reply("judge")
+    kwargs = {"matcher": "llm", "judge_model": "judge", "base_url": judge_server.url}
+    rollouts = _verl_calls(verl_rows, 2)
+
+    def call(row: dict, text: str) -> Any:
+        return compute_score_async(
+            row["data_source"], text, row["reward_model"]["ground_truth"], row["extra_info"], **kwargs
+        )
+
+    async def refused() -> list[Any]:
+        return list(await asyncio.gather(*(call(*r) for r in rollouts), return_exceptions=True))
+
+    outcomes = asyncio.run(refused())
+    assert len(outcomes) == len(rollouts)
+    assert all(isinstance(o, JudgeRefusedError) for o in outcomes), outcomes
+
+    judge_server.script = metajudge_script(gullible=False)
+
+    async def one_cancelled() -> list[dict]:
+        await call(*rollouts[-1])  # the scorer is open: the next calls go straight to the gathering
+        judge_server.reset()
+        tasks = [
+            asyncio.ensure_future(call(*r)) for r in rollouts[:3]
+        ]  # fewer than a part: they wait to gather
+        await asyncio.sleep(0)
+        tasks[0].cancel()
+        done = await asyncio.gather(*tasks[1:])
+        assert tasks[0].cancelled()
+        return list(done)
+
+    results = asyncio.run(one_cancelled())
+    assert len(results) == 2 and all(r["score"] > 0 for r in results)
+    assert judge_server.count == 2  # the cancelled call's rollout was left out of the batch

@@ -24,8 +24,9 @@ from reward_helpers import demo_rows, metajudge_script
 
 TOLERANCE = 0.05
 OPEN: set[str] = set()  # attacks known to beat their threshold (none)
-# An item naming no side gets partial credit by design (0.25, the scale's partial step): above a weak honest
-# rationale on some rows, and a little above a third of the honest mean (0.250 against 0.238) on the shipped data.
+# An item naming no side gets partial credit by design (a quarter of what the point earns with its side named):
+# above a weak honest rationale on some rows, so its largest gain is not held to the tolerance; its mean is held
+# to a third of the honest mean like every other attack's (before issue 20: 0.250 against 0.238, failed).
 PARTIAL = {"no-side"}
 
 
@@ -78,7 +79,7 @@ def test_attacks_fail_with_the_local_matcher(local_matcher) -> None:
     assert by_name["honest+shotgun"].max_gain_unguarded > TOLERANCE
     # Pasted sentences name no side, so since issue 19 the matcher caps them too; the guard still does most.
     assert by_name["copy-prompt"].attacked_unguarded is not None
-    assert by_name["copy-prompt"].attacked_unguarded > by_name["copy-prompt"].attacked + TOLERANCE
+    assert by_name["copy-prompt"].attacked_unguarded > by_name["copy-prompt"].attacked
 
 
 def test_attacks_fail_with_the_llm_matcher(judge_server: JudgeServer) -> None:
@@ -136,7 +137,7 @@ HONEST_TODAY = 0.722  # the honest mean on the shipped data before issue 19 (loc
 
 @pytest.mark.parametrize(
     "name",
-    [a.name for a in ATTACKS if a.name not in OPEN | PARTIAL | {"padding", "honest+shotgun", "duplicates"}],
+    [a.name for a in ATTACKS if a.name not in OPEN | {"padding", "honest+shotgun", "duplicates"}],
 )
 def test_attack_mean_is_at_most_a_third_of_the_honest_mean(local_outcomes, name: str) -> None:
     """Attacks that replace the honest reasons (those that keep them, padding and the like, may not beat them,
@@ -227,7 +228,7 @@ def test_audit_reward_function(local_matcher) -> None:
     by_name = {row.attack: row for row in report.rows}
     assert by_name["padding"].threshold == report.honest_mean  # keeps the honest reasons: may not gain
     assert by_name["hedged-side"].threshold == pytest.approx(report.honest_mean / 3)
-    assert [row.attack for row in report.failed] == ["no-side"]  # 0.250 against 0.238, see PARTIAL
+    assert report.passed and report.failed == []  # before issue 20: no-side failed, 0.250 against 0.238
 
 
 def test_audit_reward_command_with_the_llm_matcher(tmp_path, judge_server: JudgeServer) -> None:

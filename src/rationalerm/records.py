@@ -244,6 +244,28 @@ def invalid_label(row: Mapping[str, Any]) -> Any:
     return value
 
 
+def invalid_labels_line(count: int) -> str | None:
+    """The run summary's line for ``count`` rows whose ``label`` says no direction (None when there are none)."""
+    if not count:
+        return None
+    rows = "1 row" if count == 1 else f"{count} rows"
+    return f"{rows} without a valid label were left out of outcome accuracy"
+
+
+def invalid_label_problem(source: str, line: int, value: Any) -> Any:
+    """The :class:`~rationalerm.io.RowProblem` for a ``label`` that says no direction: reported with file and line,
+    the row kept for rationale consistency."""
+    from .io import RowProblem
+
+    return RowProblem(
+        source,
+        line,
+        "label",
+        f"{value!r} is not a valid label (1, 2, 0 for a tie, or a verdict such as A>B): left out of outcome accuracy",
+        "kept",
+    )
+
+
 def human_label_of(row: Mapping[str, Any]) -> Direction | None:
     """``label`` (1, 2, 0) when present, else the sign of HelpSteer3's ``overall_preference``."""
     if "label" in row and row["label"] is not None:

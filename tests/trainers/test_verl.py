@@ -94,13 +94,16 @@ def completions(row: dict) -> dict[str, str]:
     }
 
 
-def trajectories(rows: list[dict], tokenizer_dir: str) -> tuple[DataProto, list[tuple[str, str]]]:
-    """verl's rollout output for every (row, kind): prompt and response token ids, attention mask, and the row's
-    data_source / reward_model / extra_info columns. Also returns (row id, kind) per trajectory."""
+def trajectories(
+    rows: list[dict], tokenizer_dir: str, texts: Any = completions
+) -> tuple[DataProto, list[tuple[str, str]]]:
+    """verl's rollout output for every (row, kind) of ``texts(row)`` (default: :func:`completions`): prompt and
+    response token ids, attention mask, and the row's data_source / reward_model / extra_info columns. Also returns
+    (row id, kind) per trajectory."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    items = [(row, kind, text) for row in rows for kind, text in completions(row).items()]
+    items = [(row, kind, text) for row in rows for kind, text in texts(row).items()]
     prompt_ids = [tokenizer.encode("Which response is better?") for _ in items]
     response_ids = [[*tokenizer.encode(text), tokenizer.eos_token_id] for _, _, text in items]
     width_p, width_r = max(map(len, prompt_ids)), max(map(len, response_ids))
@@ -153,6 +156,11 @@ def judge() -> Iterator[JudgeServer]:
     """The loopback MetaJudge: grades reasons by token overlap, one-to-one."""
     with JudgeServer(metajudge_script(gullible=False)) as server:
         yield server
+
+
+def judge_request(request: Any) -> str:
+    """What a judge request asks (its messages), to count the distinct ones."""
+    return repr(request.body["messages"])
 
 
 def scores_by_kind(scores: list[float], keys: list[tuple[str, str]]) -> dict[str, list[float]]:
@@ -280,8 +288,10 @@ def test_reward_loop_worker_scores_every_trajectory(
     if matcher == "llm":
         assert {r.body["model"] for r in judge.requests} == {"judge"}
         # match_all (the examples' setting) also grades the wrong verdicts' reasons, for the logs; generic
-        # reasons are voided by the guards and never reach the judge.
-        assert judge.count == 2 * len(rows)
+        # reasons are voided by the guards and never reach the judge. A wrong verdict carries its row's grounded
+        # reasons: the same request, sent once when both calls are gathered into one batch.
+        assert len(rows) <= judge.count <= 2 * len(rows)
+        assert len({judge_request(r) for r in judge.requests}) == len(rows)
     else:
         from rationalerm.integrations import ScorerSpec
         from rationalerm.integrations._runtime import shared_runtime
@@ -290,6 +300,44 @@ def test_reward_loop_worker_scores_every_trajectory(
         assert (
             batcher is not None and batcher.batches < batcher.requests
         )  # concurrent calls share encoder batches
+
+
+def test_one_worker_opens_one_judge_pool_for_256_concurrent_trajectories(
+    rows: list[dict], tokenizer_dir: str, judge: JudgeServer
+) -> None:
+    """verl's worker given 256 trajectories at once (compute_score_batch makes a task per trajectory, as the agent
+    loop's calls arrive): one scorer (one judge pool, one connector) serves them all, the judge sees no more TCP
+    connections than the pool's concurrency, and its slots are used."""
+    from rationalerm.integrations._runtime import shared_runtime
+
+    judge.latency = 0.02
+    concurrency = 16
+    config = examples_config(
+        *reward_overrides(
+            tokenizer_dir, manager="naive", name="compute_score_async", matcher="llm", judge=judge
+        ),
+        f"+reward.custom_reward_function.reward_kwargs.concurrency={concurrency}",
+    )
+
+    def rollouts(row: dict) -> dict[str, str]:  # 64 per row, each its own judge request
+        source = next(r for r in demo_rows() if r["id"] == row["extra_info"]["id"])
+        box = VERDICT_BOX[LABEL[row["reward_model"]["ground_truth"]]]
+        reasons = source["judge-grounded-checklist"]
+        return {f"grounded-{k}": render_completion([f"{r} ({k})" for r in reasons], box) for k in range(64)}
+
+    data, _ = trajectories(rows, tokenizer_dir, rollouts)
+    runtime = shared_runtime()
+    opened = runtime.scorers_opened
+
+    async def run() -> list[dict]:
+        return await RewardLoopWorker(config).compute_score_batch(data)
+
+    outputs = asyncio.run(run())
+    assert len(outputs) == 256
+    assert all(o["reward_score"] > 0.3 and o["reward_extra_info"]["judge_failed"] == 0.0 for o in outputs)
+    assert runtime.scorers_opened == opened + 1
+    assert judge.count == 256 and judge.accepted <= concurrency, (judge.count, judge.accepted)
+    assert concurrency // 2 < judge.max_in_flight <= concurrency
 
 
 def test_a_verl_served_judge_is_asked_for_the_model_it_serves(rows: list[dict], tokenizer_dir: str) -> None:
@@ -314,7 +362,7 @@ def test_a_verl_served_judge_is_asked_for_the_model_it_serves(rows: list[dict], 
 
         outputs = asyncio.run(run())
         assert_ordered(scores_by_kind([o["reward_score"] for o in outputs], keys))
-        assert server.count == 4 and {r.body["model"] for r in server.requests} == {tokenizer_dir}
+        assert 2 <= server.count <= 4 and {r.body["model"] for r in server.requests} == {tokenizer_dir}
 
 
 def test_a_judge_failure_is_counted_in_reward_extra_info(rows: list[dict], tokenizer_dir: str) -> None:
@@ -389,4 +437,8 @@ def test_reward_loop_manager_on_ray(
     extra = out.meta_info["reward_extra_keys"]
     assert {"score", "outcome", "ap", "judge_failed", "valid"} <= set(extra)
     assert out.non_tensor_batch["judge_failed"].tolist() == [0.0] * len(keys)
-    assert judge.count == (2 * len(rows) if matcher == "llm" else 0)
+    if matcher == "llm":  # a row's grounded and wrong-verdict reasons: one request when gathered together
+        assert len(rows) <= judge.count <= 2 * len(rows)
+        assert len({judge_request(r) for r in judge.requests}) == len(rows)
+    else:
+        assert judge.count == 0

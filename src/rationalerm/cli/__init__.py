@@ -15,7 +15,7 @@ from .console import ProblemPrinter, console, err_console, fail, say, warn
 # Registering the commands on `app`, in the order --help lists them.
 # isort: off
 from . import analyze  # noqa: F401
-from . import agree, audit_reward, bench, decompose, evaluate, generate, judge, golden, metarm  # noqa: F401
+from . import agree, audit_reward, bench, calibrate, decompose, evaluate, generate, judge, golden, metarm  # noqa: F401
 from . import report, prepare_rl, serve_reward, train, tag  # noqa: F401
 
 # isort: on

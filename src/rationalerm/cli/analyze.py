@@ -66,6 +66,9 @@ def analyze(
             on_problem=printer,
         )
     printer.finish()
+    invalid = report.invalid_labels_line()
+    if invalid:
+        say(f"{invalid} (listed above with their lines)")
     results = report.sorted(sort_by)
     if not any(r.valid for r in results):
         raise fail("nothing could be analyzed: no row produced a valid score")

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import ConfigError
 from .app import app
@@ -22,7 +23,7 @@ from .options import InputPolicy, Judge, LabelsFromOpt, MatcherChoice, llm_judge
 @app.command()
 @with_options(
     matcher=MatcherChoice(),
-    inputs=shown(InputPolicy(), hide={"dedupe"}, help={"strict": "Stop at the first bad row."}),
+    inputs=shown(InputPolicy(), help={"strict": "Stop at the first bad row."}),
     judge=llm_judge(),
 )
 def evaluate(
@@ -93,6 +94,7 @@ def evaluate(
             on_progress=on_progress,
             split=split,
             labels_from=labels_from,
+            dedupe=inputs.dedupe,
         )
     printer.finish()
     print_evaluate_table(report)
@@ -129,15 +131,20 @@ def print_evaluate_table(report) -> None:
         title_justify="left",
     )
     table.add_column("model", overflow="fold", min_width=14)
-    for column in ("outcome acc.", "rationale consistency", "95% CI", "precision", "F1", "AP", "n", "failed"):
+    widened = getattr(report, "matcher_intervals", {})
+    columns = ["outcome acc.", "rationale consistency", "95% CI"]
+    columns += ["CI + matcher error"] if widened else []
+    for column in (*columns, "precision", "F1", "AP", "n", "failed"):
         table.add_column(column, justify="right", no_wrap=True)
     for r in report.results:
         ci = r.summary.ci.get("recall")
+        wide = widened.get(r.model)
         table.add_row(
-            r.model,
+            Text(r.model),
             "-" if r.outcome_accuracy is None else f"{r.outcome_accuracy:.3f}",
             f"{r.summary.recall:.3f}",
             f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "-",
+            *([f"[{wide[0]:.3f}, {wide[1]:.3f}]" if wide else "-"] if widened else []),
             f"{r.summary.precision:.3f}",
             f"{r.summary.f1:.3f}",
             f"{r.summary.average_precision:.3f}",

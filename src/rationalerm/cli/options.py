@@ -288,14 +288,19 @@ class MatcherChoice:
 
     matcher_name: str = option("local", "--matcher", help="local (offline, default) or llm.")
     structured: bool = option(False, "--structured", help="[llm] JSON-schema structured output.")
+    calibration: Path | None = option(
+        None, "--calibration", help="[local] A matcher fitted to your judge by `rationalerm calibrate`."
+    )
 
     def build(self, judge: Judge) -> Any:
         """The matcher chosen; an LLM matcher comes over a new pool (enter it with ``async with`` in the loop that
         uses it). Options that cannot work raise ConfigError."""
+        if self.calibration is not None and self.matcher_name != "local":
+            raise ConfigError("--calibration fits the local matcher; use it with --matcher local")
         if self.matcher_name == "local":
             from ..matchers.local import LocalMatcher
 
-            return LocalMatcher()
+            return LocalMatcher(scorer=self.calibration if self.calibration is not None else "packaged")
         if self.matcher_name != "llm":
             raise ConfigError(f"--matcher must be local or llm, not {self.matcher_name!r}")
         if not judge.judge_model:

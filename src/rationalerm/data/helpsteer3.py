@@ -16,20 +16,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, RecordError
-from ..io import RowProblem
+from ..io import Dedupe, RowProblem
 from ..records import (
     PreferenceSample,
     discover_models,
     human_label_of,
     invalid_label,
+    invalid_label_problem,
     sample_from_row,
+    sample_id_of,
     stable_id,
 )
 from .hub import (
@@ -359,6 +360,7 @@ def read_samples(
     hub_cache: str | None = None,
     strict: bool = False,
     on_problem: Callable[[RowProblem], None] | None = None,
+    dedupe: str = "error",
 ) -> LoadedSamples:
     """Read HelpSteer3-Atomic-layout rows into samples with the chosen models' judgments.
 
@@ -367,7 +369,9 @@ def read_samples(
     or ``full``; see :func:`~rationalerm.data.hub.resolve_split`). Rows without a human label get one joined from
     HelpSteer3 (``labels_from``, see :func:`join_labels`). A ``label`` that says no direction
     is reported (file, line, field ``label``, action "kept": the row still counts for rationale consistency) and
-    counted in ``invalid_labels``; with ``strict`` it stops the run.
+    counted in ``invalid_labels``; with ``strict`` it stops the run. Rows sharing an id follow the input policy
+    of every command (:class:`rationalerm.io.Dedupe`): an error naming both lines, or with ``dedupe`` ``first`` /
+    ``last`` one row used and the others reported as left out.
     """
     problems: list[RowProblem] = []
     report = collecting(problems, strict, on_problem)
@@ -379,10 +383,17 @@ def read_samples(
     if not rows:
         raise InputError(RowProblem(name, 0, None, "no usable rows (empty file?)"))
     chosen = select_models([r for _, r in rows], models)
+    duplicates = Dedupe(name, dedupe)
+    duplicates.scan((line, sample_id_of(row)) for line, row in rows)
     samples: list[PreferenceSample] = []
-    seen_ids: Counter[str] = Counter()
     invalid = 0
     for line, row in rows:
+        left_out = duplicates.check(sample_id_of(row), line)
+        if left_out is not None:  # the user chose --dedupe first|last: reported, never a --strict stop
+            problems.append(left_out)
+            if on_problem is not None:
+                on_problem(left_out)
+            continue
         try:
             sample = sample_from_row(row, models=chosen)
         except RecordError as exc:
@@ -391,20 +402,7 @@ def read_samples(
         bad_label = invalid_label(row)
         if bad_label is not None:
             invalid += 1
-            problem = RowProblem(
-                name,
-                line,
-                "label",
-                f"{bad_label!r} is not a valid label (1, 2, 0 for a tie, or a verdict such as A>B): left out of "
-                "outcome accuracy",
-                "kept",
-            )
-            if strict:
-                raise InputError(problem)
-            report(problem)
-        seen_ids[sample.id] += 1
-        if seen_ids[sample.id] > 1:  # ids key resumable outputs and caches: keep them unique
-            sample.id = f"{sample.id}#{seen_ids[sample.id]}"
+            report(invalid_label_problem(name, line, bad_label))
         samples.append(sample)
     return LoadedSamples(samples, chosen, problems, data.source, data.labels, invalid)
 

@@ -29,9 +29,10 @@ class ScorerSpec:
     """Everything needed to build a scorer, as plain values (framework configs pass keyword arguments).
 
     ``matcher``: ``local`` (offline embeddings) or ``llm`` (the MetaJudge prompt on ``judge_model`` at
-    ``base_urls``; ``$OPENAI_BASE_URL`` when empty). ``metarm_model`` / ``metarm_base_urls`` serve the R-Align
-    MetaRM (default: the judge's). ``match_all`` computes the rationale score for logging even where it cannot
-    change the reward. ``max_reasons`` 0 means no cap. ``screen_workers`` parses and screens completions in that
+    ``base_urls``; ``$OPENAI_BASE_URL`` when empty), with ``concurrency`` requests in flight at most, each retried
+    up to ``max_retries`` times (connection errors, timeouts, 429/5xx). ``metarm_model`` / ``metarm_base_urls``
+    serve the R-Align MetaRM (default: the judge's). ``match_all`` computes the rationale score for logging even
+    where it cannot change the reward. ``max_reasons`` 0 means no cap. ``screen_workers`` parses and screens completions in that
     many worker processes while this one talks to the judge (worth it for batches of thousands on a machine with
     cores to spare; 0, the default, screens in-process). ``local_backend`` is the local matcher's encoder: for a
     training reward, ``auto`` takes ``torch-bf16`` on a CPU with native bf16 (AMX, AVX-512 BF16: about twice the
@@ -49,6 +50,7 @@ class ScorerSpec:
     api_key: str | None = field(default=None, repr=False)
     concurrency: int = 128
     timeout: float = 300.0
+    max_retries: int = 5
     temperature: float | None = 0.6
     max_tokens: int | None = 8192
     metarm_model: str = ""
@@ -67,7 +69,9 @@ class ScorerSpec:
         a list; ``reward_router_address`` (verl serving the judge) becomes ``http://ADDRESS/v1`` and selects the LLM
         matcher unless one is named; the ``name_or_path`` of verl's ``reward_model_tokenizer`` becomes
         ``judge_model_hint``."""
-        known = {f.name for f in fields(cls)}
+        known = _FIELDS.get(cls)
+        if known is None:  # dataclasses.fields() walks the class each time: it is called once per trajectory
+            known = _FIELDS[cls] = frozenset(f.name for f in fields(cls))
         chosen = {k: v for k, v in values.items() if k in known and v is not None}
         urls = values.get("base_urls", values.get("base_url"))
         router = values.get("reward_router_address")
@@ -94,6 +98,9 @@ class ScorerSpec:
 
     def needs_matcher(self) -> bool:
         return self.kind == "hybrid" or self.match_all
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
 
 
 def _urls(urls: tuple[str, ...]) -> list[str]:
@@ -176,6 +183,7 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
                     api_key=spec.api_key,
                     concurrency=spec.concurrency,
                     timeout=spec.timeout,
+                    max_retries=spec.max_retries,
                     cache=None,
                 )
                 matcher = await stack.enter_async_context(
@@ -193,6 +201,7 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
                     api_key=spec.api_key,
                     concurrency=spec.concurrency,
                     timeout=spec.timeout,
+                    max_retries=spec.max_retries,
                     cache=None,
                 )
             )

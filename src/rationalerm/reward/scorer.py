@@ -36,7 +36,7 @@ from ..llm import JudgePool
 from ..matchers import Matcher, MatchOutcome, MatchRequest, RequestMatcher
 from ..stats.consistency import paper_metrics
 from ..parse import ParseFailure
-from ..records import Match, Matching, RecordError
+from ..records import Match, Matching
 from .core import (
     BAD_SAMPLE,
     MATCH_FAILED,
@@ -242,13 +242,17 @@ class RewardScorer:
                         {key: todo[key] for key in keys[at : at + step]} for at in range(0, len(keys), step)
                     ]
                     screening = self._screen_in_workers([list(part) for part in parts], todo)
-                for index, part in enumerate(parts):
+                following = iter(parts)
+                part = next(following, None)
+                index = 0
+                while part is not None:
                     todo.update(part)
                     keep(await self._screened(screening, index, list(part), todo, materials))
                     matching.append(
                         asyncio.create_task(self._part(part, parsed, results, shared, remember, sent))
                     )
-                    if screening is None:
+                    part, index = next(following, None), index + 1
+                    if screening is None and part is not None:  # the last part has nothing to make way for
                         await _let_loop_run()
             # Freed now, while requests are in flight, rather than when the batch returns: a sample's copy-guard
             # index holds thousands of word 4-grams, and freeing them all at the end keeps every slot waiting.
@@ -327,6 +331,14 @@ class RewardScorer:
         if self._executor is not None:
             logger.warning("reward screening workers failed (%s); screening in-process from now on", exc)
         self.close()
+
+    @property
+    def pipeline_part(self) -> int | None:
+        """Completions per matcher call within a batch for a matcher that waits on a server (None: a local matcher,
+        which gets the whole batch in one call). A caller that gathers per-trajectory calls into batches (the
+        verl adapter) hands this many at a time: a batch's results come back together, so a larger one would
+        keep its first answers waiting for its last."""
+        return self._pipeline_chunk()
 
     def _pipeline_chunk(self) -> int | None:
         """Completions per matcher call. A matcher that waits on a server (it has a request ``pool``) gets small
@@ -472,41 +484,25 @@ class RewardScorer:
         await asyncio.gather(*jobs)
 
     async def _metarm_one(self, text: str, sample: RewardSample, result: RewardResult) -> None:
-        from ..stats.ralign import verdict_key
-        from ..runs.metarm import RAlignSettings, metarm_row
+        from .metarm import RAlignSettings, dialogue_values, metarm_verdict
 
         if not sample.golden:
             result.status, result.reason = BAD_SAMPLE, "no golden judgment for the ralign reward"
             return
-        row = {
-            "id": sample.id,
-            "context": [dict(m) for m in sample.context] or [{"role": "user", "content": ""}],
-            "response1": sample.response1,
-            "response2": sample.response2,
-            "gt_label": {1: "A", 2: "B"}.get(sample.human_label),
-            self.config.golden_field: sample.golden,
-            f"{POLICY_NAME}-label": result.verdict,
-            f"{POLICY_NAME}-generated_text": text,
-        }
         assert self.metarm is not None
-        try:
-            outcome = await metarm_row(
-                row,
-                pool=self.metarm,
-                model_name=POLICY_NAME,
-                settings=self.metarm_settings or RAlignSettings(),
-                golden_field=self.config.golden_field,
-                prov={},
-            )
-        except RecordError as exc:
-            result.status, result.reason = BAD_SAMPLE, str(exc)
-            return
-        verdict = outcome.row.get(verdict_key(POLICY_NAME))
-        result.metarm = verdict
-        if verdict in ("Correct", "Incorrect"):
-            result.score = float(verdict == "Correct") * result.outcome
+        context = [dict(m) for m in sample.context] or [{"role": "user", "content": ""}]
+        answer = await metarm_verdict(
+            self.metarm,
+            dialogue_values(context, sample.response1, sample.response2),
+            sample.golden,
+            text,
+            self.metarm_settings or RAlignSettings(),
+        )
+        result.metarm = answer.verdict
+        if answer.verdict in ("Correct", "Incorrect"):
+            result.score = float(answer.verdict == "Correct") * result.outcome
         else:
-            result.status, result.reason = METARM_FAILED, outcome.reason or str(verdict)
+            result.status, result.reason = METARM_FAILED, answer.reason or answer.verdict
 
     def _remember(self, key: str, result: RewardResult) -> None:
         if self.cache_size <= 0:

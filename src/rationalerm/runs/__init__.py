@@ -4,5 +4,5 @@
 (JudgeBench, RM-Bench) write rows through the one resumable runner, :mod:`.runner` over
 :class:`rationalerm.io.resume.ResumableOutput`; ``evaluate``, ``analyze``, ``agree``, ``prepare_rl`` and ``train``
 read inputs and write reports. Layers: runs import report, reward, integrations and everything below them; nothing
-below should import runs (``reward/scorer.py`` still reaches ``workflows.metarm``: it is edited on another branch).
+below imports runs (the import-linter contract in pyproject.toml keeps it so).
 """

@@ -26,6 +26,9 @@ from ..records import (
     discover_models,
     find_key,
     human_label_of,
+    invalid_label,
+    invalid_label_problem,
+    invalid_labels_line,
     parse_direction,
     read_metajudge_row,
     validate_checklist,
@@ -40,6 +43,11 @@ class AnalyzeReport:
     results: list[ModelResult]
     problems: list[RowProblem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # rows whose human ``label`` says no direction ("x", 3, NaN): reported, and left out of outcome accuracy
+    invalid_labels: int = 0
+
+    def invalid_labels_line(self) -> str | None:
+        return invalid_labels_line(self.invalid_labels)
 
     def sorted(self, by: str = "recall") -> list[ModelResult]:
         key = SORT_KEYS.get(by)
@@ -79,7 +87,9 @@ def analyze(
     ``paths`` are files or folders (every ``*.jsonl`` inside). The model of a file is ``model`` when given, else
     the ``rationalerm.model`` of its rows, else the first ``*-checklist`` key of its first row (the released
     script's rule). Rows from several files with the same model are pooled. Bad rows become :class:`RowProblem`
-    entries (or raise :class:`InputError` with ``strict``) and never stop the others.
+    entries (or raise :class:`InputError` with ``strict``) and never stop the others. A human ``label`` that says no
+    direction is reported with its file and line (the row still counts for rationale consistency) and counted in
+    ``invalid_labels``.
     """
     if mode not in MODES:
         raise ConfigError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
@@ -87,6 +97,7 @@ def analyze(
     problems: list[RowProblem] = []
     report = collecting(problems, strict, on_problem)
     accumulators: dict[str, _ModelAccumulator] = {}
+    invalid_labels: set[tuple[str, int]] = set()
     for path in files:
         name = str(path)
         file_model = model
@@ -106,6 +117,10 @@ def analyze(
                 report(RowProblem(name, line, "metadata", "no '<model>-checklist' key; pass --model"))
                 continue
             file_model = file_model or row_model
+            bad_label = invalid_label(metadata)
+            if bad_label is not None:
+                invalid_labels.add((name, line))
+                report(invalid_label_problem(name, line, bad_label))
             acc = accumulators.get(row_model)
             if acc is None:
                 acc = accumulators[row_model] = _ModelAccumulator()
@@ -126,7 +141,9 @@ def analyze(
     results = [
         _finish(name, mode, acc, n_resamples=n_resamples, seed=seed) for name, acc in accumulators.items()
     ]
-    return AnalyzeReport(results=results, problems=problems, files=[str(p) for p in files])
+    return AnalyzeReport(
+        results=results, problems=problems, files=[str(p) for p in files], invalid_labels=len(invalid_labels)
+    )
 
 
 def _read_row(row: dict[str, Any]) -> tuple[dict[str, Any], str | None, str | None, dict[str, Any]]:

@@ -37,6 +37,7 @@ from ..records import (
     ModelResult,
     PreferenceSample,
     SampleResult,
+    invalid_labels_line,
 )
 from .runner import sync_form
 
@@ -62,12 +63,12 @@ class EvaluateReport:
     outcome_unlabelled: dict[str, int] = field(default_factory=dict)
     # rows whose ``label`` says no direction ("x", 3, NaN): reported, and left out of outcome accuracy
     invalid_labels: int = 0
+    # per model: the 95% interval of rationale consistency widened by the matcher's own measured error (local
+    # matcher: its held-out figures), see :func:`interval_with_matcher_error`
+    matcher_intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def invalid_labels_line(self) -> str | None:
-        if not self.invalid_labels:
-            return None
-        rows = "1 row" if self.invalid_labels == 1 else f"{self.invalid_labels} rows"
-        return f"{rows} without a valid label were left out of outcome accuracy"
+        return invalid_labels_line(self.invalid_labels)
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``: provenance (with the source and the human-label join), per-model
@@ -84,6 +85,9 @@ class EvaluateReport:
                     "outcome_unlabelled": self.outcome_unlabelled.get(r.model, 0),
                     "rationale_consistency": s.recall,
                     "rationale_consistency_ci": list(s.ci["recall"]) if "recall" in s.ci else None,
+                    "rationale_consistency_ci_with_matcher_error": (
+                        list(self.matcher_intervals[r.model]) if r.model in self.matcher_intervals else None
+                    ),
                     "precision": s.precision,
                     "recall": s.recall,
                     "f1": s.f1,
@@ -102,6 +106,19 @@ class EvaluateReport:
             summary["labels"] = self.labels.as_dict()
         summary["invalid_labels"] = self.invalid_labels
         return summary
+
+
+def interval_with_matcher_error(
+    ci: tuple[float, float], estimate: float, n: int, error: dict[str, float]
+) -> tuple[float, float]:
+    """A 95% interval of a model's rationale consistency that also holds the matcher's own error: the sampling
+    half-widths of ``ci`` combined with the matcher's per-sample noise on ``n`` samples (1.96 x residual sd /
+    sqrt(n), in quadrature), plus its worst model-level bias measured on held-out labels, clipped to [0, 1]."""
+    noise = 1.96 * float(error.get("recall_residual_sd", 0.0)) / max(n, 1) ** 0.5
+    bias = float(error.get("worst_rc_error", 0.0))
+    low = estimate - ((estimate - ci[0]) ** 2 + noise**2) ** 0.5 - bias
+    high = estimate + ((ci[1] - estimate) ** 2 + noise**2) ** 0.5 + bias
+    return max(0.0, low), min(1.0, high)
 
 
 async def evaluate_samples(
@@ -144,7 +161,10 @@ async def evaluate_samples(
                     continue
             kept = list(items[:max_model_items]) if max_model_items else list(items)
             request = MatchRequest(
-                key=f"{sample.id}::{model}", human=list(sample.human_checklist), model=kept
+                key=f"{sample.id}::{model}",
+                human=list(sample.human_checklist),
+                model=kept,
+                responses=(sample.response1, sample.response2),
             )
             pending.append((result, request, len(items)))
 
@@ -247,6 +267,7 @@ async def evaluate_async(
     split: str | None = None,
     labels_from: str | os.PathLike[str] | None = "auto",
     hub_cache: str | None = None,
+    dedupe: str = "error",
 ) -> EvaluateReport:
     """Rationale consistency beside outcome accuracy for every model in ``input_path``.
 
@@ -255,7 +276,8 @@ async def evaluate_async(
     :func:`read_samples`), and the samples left without one are counted per model (``outcome_unlabelled``) and
     named in ``summary.json`` (``labels.unlabelled_rows``). ``matcher`` defaults to the offline
     :class:`~rationalerm.matchers.local.LocalMatcher`. With ``output_dir`` it writes ``summary.json``,
-    ``samples.jsonl`` and ``scatter.png`` there (each written atomically).
+    ``samples.jsonl`` and ``scatter.png`` there (each written atomically). Rows sharing an id are an error naming
+    both lines unless ``dedupe`` is ``first`` or ``last``.
     """
     started = time.time()
     loaded = read_samples(
@@ -266,6 +288,7 @@ async def evaluate_async(
         hub_cache=hub_cache,
         strict=strict,
         on_problem=on_problem,
+        dedupe=dedupe,
     )
     samples, chosen, problems = loaded.samples, loaded.models, loaded.problems
     if not chosen:
@@ -321,7 +344,17 @@ async def evaluate_async(
         "seconds": round(time.time() - started, 3),
         "bad_rows": sum(1 for p in problems if not p.is_note),
     }
+    measured = getattr(matcher, "measured_error", None)
+    error = measured() if callable(measured) else None
+    intervals: dict[str, tuple[float, float]] = {}
+    if error:
+        provenance["matcher_error"] = error
+        for r in results:
+            ci = r.summary.ci.get("recall")
+            if ci and r.valid:
+                intervals[r.model] = interval_with_matcher_error(ci, r.summary.recall, r.valid, error)
     report = EvaluateReport(
+        matcher_intervals=intervals,
         results=results,
         samples=sample_results,
         problems=problems,

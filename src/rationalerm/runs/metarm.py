@@ -20,21 +20,19 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Unpack
 
 from ..io.resume import ERROR, OK, PARSE_FAILED, RunSummary
 from ..llm import JudgePool
-from ..parse import ParseFailure, parse_metarm_verdict, parse_verdict, strip_hidden_reasoning
-from ..prompts import Prompt, load_prompt
-from ..prompts.chat import render_messages, sanitize_block, split_dialogue
+from ..parse import ParseFailure, parse_verdict, strip_hidden_reasoning
+from ..prompts.chat import render_messages
 from ..stats.ralign import label_correct_key, verdict_key
 from ..records import Direction, RecordError, find_key, human_label_of, parse_direction
+from ..reward.metarm import METARM_PROMPT, RAlignSettings, dialogue_values, metarm_verdict
 from .rows import pair_of
 from .runner import OutputLayout, RowOutcome, RunOptions, provenance, run_file_rows, sync_form
 
 GOLDEN_PROMPT = "golden_v1"
-METARM_PROMPT = "metarm_v1"
 DEFAULT_GOLDEN_FIELD = "gt_judgment"
 GOLDEN_DISAGREES = "golden_disagrees"
 MISSING_GOLDEN = "missing_golden"
@@ -56,37 +54,19 @@ def gold_label(row: Mapping[str, Any]) -> Direction:
 def pair_values(row: Mapping[str, Any]) -> dict[str, str]:
     """The placeholders every R-Align-style template shares: dialogue, user prompt and the two answers."""
     pair = pair_of(row)
-    dialogue, user_prompt = split_dialogue(pair.context)
-    return {
-        "dialogue": dialogue,
-        "user_prompt": user_prompt,
-        "response_a": sanitize_block(pair.response_a),
-        "response_b": sanitize_block(pair.response_b),
-    }
+    return dialogue_values(pair.context, pair.response_a, pair.response_b)
 
 
-@dataclass(frozen=True, slots=True)
-class RAlignSettings:
-    """Sampling and retries for the golden writer or the MetaRM (R-Align used temperature 0.4)."""
-
-    temperature: float | None = 0.4
-    max_tokens: int | None = 8192
-    seed: int | None = None
-    max_format_retries: int = 2
-    prompt: Prompt | None = None
-
-    def template(self, default: str) -> Prompt:
-        return self.prompt or load_prompt(default)
-
-    def provenance(self, pool: JudgePool, default: str, **extra: Any) -> dict[str, Any]:
-        return provenance(
-            pool,
-            self.template(default),
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-            seed=self.seed,
-            **extra,
-        )
+def settings_provenance(settings: RAlignSettings, pool: JudgePool, default: str, **extra: Any) -> dict[str, Any]:
+    """What produced a golden or MetaRM run: the judge, the template's version and the sampling."""
+    return provenance(
+        pool,
+        settings.template(default),
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        seed=settings.seed,
+        **extra,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -151,7 +131,7 @@ async def golden_async(
 ) -> RunSummary:
     """Golden judgments for every row of ``input_path`` into ``output_path``; resumable."""
     settings = settings or RAlignSettings()
-    prov = settings.provenance(pool, GOLDEN_PROMPT, golden_field=golden_field)
+    prov = settings_provenance(settings, pool, GOLDEN_PROMPT, golden_field=golden_field)
 
     def check(row: dict[str, Any]) -> None:
         pair_of(row)
@@ -218,28 +198,12 @@ async def metarm_row(
         out[f"{model_name}-metarm_text"] = None
         detail = f"no golden judgment in {golden_field!r} (run rationalerm golden first)"
         return layout.outcome(out, ERROR, MISSING_GOLDEN, detail, prov, tags=["CallFail"])
-    values = {
-        **pair_values(row),
-        "golden": sanitize_block(strip_hidden_reasoning(golden)),
-        "judgment": sanitize_block(strip_hidden_reasoning(judgment or "")),
-    }
-    completion = await pool.complete(
-        render_messages(settings.template(METARM_PROMPT), values),
-        validate=parse_metarm_verdict,
-        temperature=settings.temperature,
-        max_tokens=settings.max_tokens,
-        seed=settings.seed,
-        max_format_retries=settings.max_format_retries,
+    answer = await metarm_verdict(pool, pair_values(row), golden, judgment or "", settings)
+    out[f"{model_name}-metarm_text"] = answer.completion.text
+    out[verdict_key(model_name)] = answer.verdict
+    return layout.outcome(
+        out, answer.status, answer.reason, answer.detail, prov, [answer.completion], [answer.verdict]
     )
-    out[f"{model_name}-metarm_text"] = completion.text
-    if completion.ok:
-        outcome, status, reason, detail = completion.value, OK, None, None
-    elif completion.status == "error":
-        outcome, status, reason, detail = "CallFail", ERROR, completion.reason, completion.detail
-    else:
-        outcome, status, reason, detail = "ParseFail", PARSE_FAILED, completion.reason, completion.detail
-    out[verdict_key(model_name)] = outcome
-    return layout.outcome(out, status, reason, detail, prov, [completion], [outcome])
 
 
 async def metarm_async(
@@ -255,7 +219,7 @@ async def metarm_async(
     """MetaRM verdicts for ``model_name`` on every row of ``input_path`` into ``output_path``; resumable. The
     summary's ``tags`` count the outcomes (Correct, Incorrect, SkippedLabelMismatch, CallFail, ParseFail)."""
     settings = settings or RAlignSettings()
-    prov = settings.provenance(pool, METARM_PROMPT, golden_field=golden_field, model_name=model_name)
+    prov = settings_provenance(settings, pool, METARM_PROMPT, golden_field=golden_field, model_name=model_name)
 
     def check(row: dict[str, Any]) -> None:
         pair_of(row)

@@ -1,0 +1,549 @@
+"""The local matcher's learned pair scorer: features of each (human item, model item) pair that a single cosine
+misses, and a small gradient-boosted tree ensemble that turns them into the expected MetaJudge score of the pair.
+
+Features (:data:`FEATURES`) are computed from the side-neutralised embeddings the matcher already has, from the
+texts, from the two lists (rank and margin of a pair among the alternatives of its row and column) and, when the
+request carries them, from the two responses (which response a model item's specifics, its numbers, quotes and
+code-like tokens, are found in). The ensemble is fitted with scikit-learn (``GradientBoostingRegressor``) by
+:func:`fit_scorer` and stored as plain JSON (tree arrays, read from the fitted model's public ``estimators_`` and
+``tree_`` attributes, plus the settings, the training data's hash and :data:`FORMAT_VERSION`), so that loading and
+predicting need numpy only: no pickle, no scikit-learn at run time.
+
+Invariants: the same texts give the same features and the same scores (no randomness at prediction time); a
+stored scorer whose format version or feature list differs from this code's is refused with a ValueError that
+says what was found and what is expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT_VERSION = 1
+SCORER_FILE = "local_scorer.json"
+
+FEATURES = (
+    "cos",
+    "cos_row_margin",
+    "cos_col_margin",
+    "cos_row_max",
+    "cos_col_max",
+    "cos_list_mean",
+    "token_overlap_h",
+    "token_overlap_m",
+    "overlap_minus_cos",
+    "char_jaccard",
+    "numbers_shared",
+    "numbers_h_only",
+    "numbers_m_only",
+    "entities_shared",
+    "entities_h_only",
+    "entities_m_only",
+    "side_same",
+    "side_m_none",
+    "side_m_joint",
+    "side_h_none",
+    "side_h_joint",
+    "side_m_evidence",
+    "pol_h",
+    "pol_m",
+    "pol_product",
+    "praise_m",
+    "negation_diff",
+    "len_h",
+    "len_m",
+    "specific_m",
+    "n_human",
+    "n_model",
+    "m_position",
+    "list_sided_share",
+    "stem_overlap_h",
+    "stem_overlap_m",
+    "foreign_m",
+    "h_on_criticised",
+    "m_on_criticised",
+    "m_praises_criticised",
+    "style_m",
+    "style_h",
+)
+# The second stage reads each pair the assignment chose, in the context of the whole list's choices: a list whose
+# other choices are confident is a list that covers the human points (its uncertain pairs are more likely right).
+STAGE2_FEATURES = (
+    "pred",
+    "list_mean_pred",
+    "list_share_confident",
+    "list_share_matched",
+    "cos",
+    "cos_row_margin",
+    "side_same",
+    "token_overlap_h",
+    "n_human",
+    "list_mean_cos_chosen",
+    "list_mean_overlap_chosen",
+    "len_m",
+    "list_mean_len_m",
+    "list_specific_share",
+    "specific_m",
+)
+
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_NUMBER_RE = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*")
+_QUOTE_RE = re.compile(r"['\"“‘«`]([^'\"”’»`]{2,60})['\"”’»`]")
+_CODE_RE = re.compile(r"\b\w*(?:[_()\[\].]\w*)+|\b[a-z]+[A-Z]\w*\b")
+_ENTITY_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w-]{2,}")
+_NEGATION_RE = re.compile(r"\b(?:not|no|never|without|\w+n't|fails?|lacks?|missing|omits?)\b", re.IGNORECASE)
+# Words of style, length, tone and overall verdicts: what a superficial reason talks about.
+_STYLE_RE = re.compile(
+    r"\b(?:more|less|better|worse|clearer|longer|shorter|concise|verbose|detailed|organi[sz]ed|formatted|"
+    r"formatting|tone|friendl\w*|warm\w*|polite|professional|engaging|readable|easier|structured|overall|"
+    r"helpful|thorough|comprehensive|examples?|fun|reassuring|encouraging|nicer|cleaner)\b",
+    re.IGNORECASE,
+)
+_STOP = frozenset(
+    "the a an of to in on for and or but is are was were be been it its this that with as by at from response "
+    "responses answer assistant which so than then also more less does do not no into about their there".split()
+)
+
+
+def _tokens(text: str) -> set[str]:
+    return {w.lower() for w in _WORD_RE.findall(text) if w.lower() not in _STOP and len(w) > 2}
+
+
+def _trigrams(text: str) -> set[str]:
+    t = " ".join(text.lower().split())
+    return {t[i : i + 3] for i in range(max(len(t) - 2, 0))}
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER_RE.findall(text) if n not in {"1", "2"}}
+
+
+def _entities(text: str) -> set[str]:
+    found = {e.lower() for e in _ENTITY_RE.findall(text) if e not in {"Response", "Assistant", "Answer"}}
+    found |= {q.lower().strip() for q in _QUOTE_RE.findall(text)}
+    found |= {c.lower() for c in _CODE_RE.findall(text) if len(c) > 2}
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ItemText:
+    """What the features need of one item: its side reading, polarity cues and surface sets."""
+
+    sides: frozenset[int]
+    joint: bool
+    polarity: int
+    praise: bool
+    neutral: str
+    tokens: frozenset[str]
+    trigrams: frozenset[str]
+    numbers: frozenset[str]
+    entities: frozenset[str]
+    negations: int
+    stems: frozenset[str] = frozenset()
+    foreign: float = 0.0
+    style: int = 0
+
+    @property
+    def about(self) -> int | None:
+        return next(iter(self.sides)) if len(self.sides) == 1 else None
+
+    @property
+    def specifics(self) -> frozenset[str]:
+        return self.numbers | self.entities
+
+
+def item_text(neutral: str, sides: frozenset[int], joint: bool, polarity: int, praise: bool) -> ItemText:
+    return ItemText(
+        sides=sides,
+        joint=joint,
+        polarity=polarity,
+        praise=praise,
+        neutral=neutral,
+        tokens=frozenset(_tokens(neutral)),
+        trigrams=frozenset(_trigrams(neutral)),
+        numbers=frozenset(_numbers(neutral)),
+        entities=frozenset(_entities(neutral)),
+        negations=len(_NEGATION_RE.findall(neutral)),
+        stems=frozenset(w[:5] for w in _tokens(neutral)),
+        foreign=_foreign_share(neutral),
+        style=len(_STYLE_RE.findall(neutral)),
+    )
+
+
+def _foreign_share(text: str) -> float:
+    """The share of letters outside ASCII: where the English-only encoder's cosine is least reliable."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(not c.isascii() for c in letters) / len(letters) if letters else 0.0
+
+
+def side_evidence(item: ItemText, responses: tuple[str, str] | None) -> int:
+    """Which response the item's specifics (numbers, quotes, names, code-like tokens) are found in: +1 when some
+    are in response 1 and none in response 2 only... precisely: the side whose text alone holds more of them (1 or
+    2), 0 when none or as many are found only in each (or the responses are not known)."""
+    if not responses or not item.specifics:
+        return 0
+    first, second = (r.lower() for r in responses)
+    only1 = only2 = 0
+    for specific in item.specifics:
+        in1, in2 = specific in first, specific in second
+        only1 += int(in1 and not in2)
+        only2 += int(in2 and not in1)
+    if only1 > only2:
+        return 1
+    if only2 > only1:
+        return 2
+    return 0
+
+
+def _ranks(matrix: np.ndarray, axis: int) -> np.ndarray:
+    order = np.argsort(-matrix, axis=axis, kind="stable")
+    return np.argsort(order, axis=axis, kind="stable").astype(float)
+
+
+def pair_features(
+    human: Sequence[ItemText],
+    model: Sequence[ItemText],
+    cos: np.ndarray,
+    responses: tuple[str, str] | None = None,
+) -> np.ndarray:
+    """The (n_human, n_model, len(FEATURES)) feature array of every pair; ``cos`` is the cosine similarity of the
+    side-neutralised texts."""
+    nh, nm = cos.shape
+    out = np.zeros((nh, nm, len(FEATURES)), dtype=float)
+    if nh == 0 or nm == 0:
+        return out
+    row_max = cos.max(axis=1, keepdims=True)
+    col_max = cos.max(axis=0, keepdims=True)
+    row_sorted = np.sort(cos, axis=1)
+    col_sorted = np.sort(cos, axis=0)
+    row_second = row_sorted[:, -2:-1] if nm > 1 else np.zeros((nh, 1))
+    col_second = col_sorted[-2:-1, :] if nh > 1 else np.zeros((1, nm))
+    # margin: this pair against the best *other* pair of its row / column
+    row_margin = np.where(cos >= row_max, cos - row_second, cos - row_max)
+    col_margin = np.where(cos >= col_max, cos - col_second, cos - col_max)
+    list_mean = float(cos.mean())
+    sided_share = float(np.mean([m.about is not None for m in model]))
+    evidence = [side_evidence(m, responses) for m in model]
+    # the side most one-sided, non-praising human items are about: the response the human found fault with
+    faults = [sum(h.about == side and not h.joint and h.polarity <= 0 for h in human) for side in (1, 2)]
+    criticised = 0 if faults[0] == faults[1] else (1 if faults[0] > faults[1] else 2)
+    f = {name: k for k, name in enumerate(FEATURES)}
+    for i, h in enumerate(human):
+        for j, m in enumerate(model):
+            v = out[i, j]
+            c = float(cos[i, j])
+            v[f["cos"]] = c
+            v[f["cos_row_margin"]] = row_margin[i, j]
+            v[f["cos_col_margin"]] = col_margin[i, j]
+            v[f["cos_row_max"]] = row_max[i, 0]
+            v[f["cos_col_max"]] = col_max[0, j]
+            v[f["cos_list_mean"]] = list_mean
+            shared = len(h.tokens & m.tokens)
+            v[f["token_overlap_h"]] = shared / max(len(h.tokens), 1)
+            v[f["token_overlap_m"]] = shared / max(len(m.tokens), 1)
+            v[f["overlap_minus_cos"]] = v[f["token_overlap_h"]] - c
+            union = len(h.trigrams | m.trigrams)
+            v[f["char_jaccard"]] = len(h.trigrams & m.trigrams) / union if union else 0.0
+            v[f["numbers_shared"]] = len(h.numbers & m.numbers)
+            v[f["numbers_h_only"]] = len(h.numbers - m.numbers)
+            v[f["numbers_m_only"]] = len(m.numbers - h.numbers)
+            v[f["entities_shared"]] = len(h.entities & m.entities)
+            v[f["entities_h_only"]] = len(h.entities - m.entities)
+            v[f["entities_m_only"]] = len(m.entities - h.entities)
+            m_about = m.about or (evidence[j] or None)
+            v[f["side_same"]] = (
+                1.0 if h.about is not None and m_about == h.about else (-1.0 if h.about and m_about else 0.0)
+            )
+            v[f["side_m_none"]] = float(not m.sides)
+            v[f["side_m_joint"]] = float(m.joint)
+            v[f["side_h_none"]] = float(not h.sides)
+            v[f["side_h_joint"]] = float(h.joint)
+            v[f["side_m_evidence"]] = (
+                0.0 if not evidence[j] or h.about is None else (1.0 if evidence[j] == h.about else -1.0)
+            )
+            v[f["pol_h"]] = h.polarity
+            v[f["pol_m"]] = m.polarity
+            v[f["pol_product"]] = h.polarity * m.polarity
+            v[f["praise_m"]] = float(m.praise)
+            v[f["negation_diff"]] = m.negations - h.negations
+            v[f["len_h"]] = len(h.tokens)
+            v[f["len_m"]] = len(m.tokens)
+            v[f["specific_m"]] = len(m.specifics)
+            v[f["n_human"]] = nh
+            v[f["n_model"]] = nm
+            v[f["m_position"]] = j
+            v[f["list_sided_share"]] = sided_share
+            stems = len(h.stems & m.stems)
+            v[f["stem_overlap_h"]] = stems / max(len(h.stems), 1)
+            v[f["stem_overlap_m"]] = stems / max(len(m.stems), 1)
+            v[f["foreign_m"]] = m.foreign
+            v[f["style_m"]] = m.style
+            v[f["style_h"]] = h.style
+            m_side = m.about or evidence[j]
+            v[f["h_on_criticised"]] = float(bool(criticised) and h.about == criticised)
+            v[f["m_on_criticised"]] = float(bool(criticised) and m_side == criticised)
+            v[f["m_praises_criticised"]] = float(
+                bool(criticised) and m_side == criticised and (m.polarity > 0 or m.praise)
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The stored ensemble
+
+_PACKED: dict[int, tuple[Any, tuple[np.ndarray, ...]]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class PairScorer:
+    """A fitted tree ensemble: ``prediction = base + rate * sum(tree(x))``, clipped to [0, 1]. Each tree is the
+    arrays of a scikit-learn regression tree (left, right, feature, threshold, value; a leaf has left == -1)."""
+
+    base: float
+    rate: float
+    trees: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
+    features: tuple[str, ...] = FEATURES
+    settings: dict[str, Any] = field(default_factory=dict)
+    stage2: PairScorer | None = None
+    # a monotone map (x ascending, y) of a list's recall to the labelled recall, applied after the second stage
+    recall_map: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+
+    def map_recall(self, recall: float) -> float:
+        if self.recall_map is None or not self.recall_map[0]:
+            return recall
+        return float(np.interp(recall, self.recall_map[0], self.recall_map[1]))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        shape = x.shape[:-1]
+        flat = x.reshape(-1, x.shape[-1])
+        if not len(flat) or not self.trees:
+            return np.clip(np.full(shape, self.base), 0.0, 1.0)
+        left, right, feature, threshold, value = self._packed()
+        trees = np.arange(left.shape[0])[None, :]
+        node = np.zeros((len(flat), left.shape[0]), dtype=np.int64)  # every row walks every tree at once
+        rows = np.arange(len(flat))[:, None]
+        for _ in range(left.shape[1]):
+            lnode = left[trees, node]
+            inner = lnode >= 0
+            if not inner.any():
+                break
+            go_left = flat[rows, feature[trees, node]] <= threshold[trees, node]
+            node = np.where(inner, np.where(go_left, lnode, right[trees, node]), node)
+        total = self.base + self.rate * value[trees, node].sum(axis=1)
+        return np.clip(total, 0.0, 1.0).reshape(shape)
+
+    def _packed(self) -> tuple[np.ndarray, ...]:
+        """The trees as padded (n_trees, max_nodes) arrays, built once."""
+        packed = _PACKED.get(id(self))
+        if packed is None or packed[0] is not self:
+            width = max(len(t[0]) for t in self.trees)
+            arrays = []
+            for k, fill in enumerate((-1, -1, 0, 0.0, 0.0)):
+                dtype = np.int64 if k < 3 else float
+                out = np.full((len(self.trees), width), fill, dtype=dtype)
+                for t, tree in enumerate(self.trees):
+                    out[t, : len(tree[k])] = tree[k]
+                arrays.append(out)
+            arrays[2] = np.maximum(arrays[2], 0)  # leaves hold feature -2: any column will do, never read
+            packed = (self, tuple(arrays))
+            _PACKED[id(self)] = packed
+        return packed[1]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "kind": "gradient-boosted regression trees (scikit-learn GradientBoostingRegressor, exported)",
+            "features": list(self.features),
+            "base": self.base,
+            "rate": self.rate,
+            "settings": self.settings,
+            "stage2": self.stage2.as_dict() if self.stage2 is not None else None,
+            "recall_map": (
+                {"x": list(self.recall_map[0]), "y": list(self.recall_map[1])} if self.recall_map else None
+            ),
+            "trees": [
+                {
+                    "left": left.tolist(),
+                    "right": right.tolist(),
+                    "feature": feature.tolist(),
+                    "threshold": [round(float(t), 8) for t in threshold],
+                    "value": [round(float(v), 8) for v in value],
+                }
+                for left, right, feature, threshold, value in self.trees
+            ],
+        }
+
+    @classmethod
+    def from_dict(
+        cls, data: dict[str, Any], source: str = "scorer file", expected: tuple[str, ...] = FEATURES
+    ) -> PairScorer:
+        version = data.get("format_version") if isinstance(data, dict) else None
+        if version != FORMAT_VERSION:
+            raise ValueError(
+                f"{source}: local matcher scorer format version {version!r}, this rationalerm reads version "
+                f"{FORMAT_VERSION}; refit it with `rationalerm calibrate` (or use the packaged one)"
+            )
+        features = tuple(data.get("features", ()))
+        if features != expected:
+            raise ValueError(
+                f"{source}: the scorer was fitted on features {list(features)}, this rationalerm computes "
+                f"{list(expected)}; refit it with `rationalerm calibrate`"
+            )
+        try:
+            trees = tuple(
+                (
+                    np.asarray(t["left"], dtype=np.int64),
+                    np.asarray(t["right"], dtype=np.int64),
+                    np.asarray(t["feature"], dtype=np.int64),
+                    np.asarray(t["threshold"], dtype=float),
+                    np.asarray(t["value"], dtype=float),
+                )
+                for t in data["trees"]
+            )
+            stage2 = data.get("stage2")
+            recall_map = data.get("recall_map")
+            return cls(
+                recall_map=(
+                    (tuple(float(v) for v in recall_map["x"]), tuple(float(v) for v in recall_map["y"]))
+                    if recall_map
+                    else None
+                ),
+                base=float(data["base"]),
+                stage2=cls.from_dict(stage2, source, STAGE2_FEATURES) if stage2 else None,
+                rate=float(data["rate"]),
+                trees=trees,
+                features=features,
+                settings=dict(data.get("settings", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{source}: not a local matcher scorer file ({exc!r})") from None
+
+
+def load_scorer(path: str | Path | None = None) -> PairScorer:
+    """The packaged scorer (``local_scorer.json``) or the one at ``path`` (e.g. written by ``calibrate``)."""
+    if path is None:
+        text = resources.files(__package__).joinpath(SCORER_FILE).read_text(encoding="utf-8")
+        source = SCORER_FILE
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"{source}: cannot read the calibration file ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{source}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    return PairScorer.from_dict(data, source)
+
+
+DEFAULT_PARAMS = {
+    "n_estimators": 250,
+    "max_depth": 3,
+    "learning_rate": 0.05,
+    "subsample": 0.8,
+    "min_samples_leaf": 10,
+    "random_state": 0,
+}
+
+
+def stage2_features(pred: np.ndarray, assigned: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """:data:`STAGE2_FEATURES` of the assigned pairs: ``pred`` (n_human, n_model) first-stage scores after the
+    gates, ``assigned`` (k, 2) the chosen (human, model) 0-based indexes, ``x`` the first-stage features."""
+    f = {name: k for k, name in enumerate(FEATURES)}
+    chosen = pred[assigned[:, 0], assigned[:, 1]] if len(assigned) else np.zeros(0)
+    n_human = max(pred.shape[0], 1)
+    out = np.zeros((len(assigned), len(STAGE2_FEATURES)))
+    if not len(assigned):
+        return out
+    picked = x[assigned[:, 0], assigned[:, 1]]
+    first_row = x[0]  # the model items' own features are the same in every row
+    mean_len_m = float(first_row[:, f["len_m"]].mean())
+    specific_share = float((first_row[:, f["specific_m"]] > 0).mean())
+    for k, (i, j) in enumerate(assigned):
+        v = x[i, j]
+        others = np.delete(chosen, k)
+        out[k] = (
+            chosen[k],
+            float(others.sum() / n_human),
+            float((others >= 0.5).sum() / n_human),
+            float((others > 0.05).sum() / n_human),
+            v[f["cos"]],
+            v[f["cos_row_margin"]],
+            v[f["side_same"]],
+            v[f["token_overlap_h"]],
+            v[f["n_human"]],
+            float(picked[:, f["cos"]].mean()),
+            float(picked[:, f["token_overlap_h"]].mean()),
+            v[f["len_m"]],
+            mean_len_m,
+            specific_share,
+            v[f["specific_m"]],
+        )
+    return out
+
+
+def fit_scorer(
+    x: np.ndarray,
+    y: np.ndarray,
+    settings: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    features: tuple[str, ...] = FEATURES,
+) -> PairScorer:
+    """Fit the ensemble on pair features ``x`` (n, len(FEATURES)) and labelled pair scores ``y`` in [0, 1]
+    (needs scikit-learn, a training-time dependency only)."""
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    params = {**DEFAULT_PARAMS, **(params or {})}
+    model = GradientBoostingRegressor(**params)
+    model.fit(x, y)
+    base = float(np.asarray(model.init_.constant_).ravel()[0])
+    trees = []
+    for estimator in model.estimators_[:, 0]:
+        tree = estimator.tree_
+        trees.append(
+            (
+                np.asarray(tree.children_left, dtype=np.int64),
+                np.asarray(tree.children_right, dtype=np.int64),
+                np.asarray(tree.feature, dtype=np.int64),
+                np.asarray(tree.threshold, dtype=float),
+                np.asarray(tree.value[:, 0, 0], dtype=float),
+            )
+        )
+    data_hash = hashlib.sha256(
+        np.ascontiguousarray(x).tobytes() + np.ascontiguousarray(y).tobytes()
+    ).hexdigest()
+    return PairScorer(
+        base=base,
+        rate=float(params["learning_rate"]),
+        trees=tuple(trees),
+        features=features,
+        settings={
+            **(settings or {}),
+            "params": params,
+            "pairs": len(y),
+            "data_sha256": data_hash,
+        },
+    )
+
+
+__all__ = [
+    "FEATURES",
+    "FORMAT_VERSION",
+    "ItemText",
+    "PairScorer",
+    "fit_scorer",
+    "item_text",
+    "load_scorer",
+    "pair_features",
+    "side_evidence",
+]

@@ -55,39 +55,6 @@ if TYPE_CHECKING:
     from .runs.prepare_rl import prepare_rl
     from .runs.tag import tag, tag_async
 
-# The module (relative to this package) that defines each public name.
-_EXPORTS: dict[str, tuple[str, ...]] = {
-    "runs.evaluate": ("evaluate", "evaluate_async"),
-    "runs.analyze": ("analyze",),
-    "runs.agree": ("agree",),
-    "runs.judge": ("judge", "judge_async"),
-    "runs.generate": ("generate", "generate_async"),
-    "runs.decompose": ("decompose", "decompose_async"),
-    "runs.metarm": ("metarm", "metarm_async"),
-    "runs.tag": ("tag", "tag_async"),
-    "runs.bench": ("bench_judgebench", "bench_judgebench_async", "bench_rmbench", "bench_rmbench_async"),
-    "runs.prepare_rl": ("prepare_rl",),
-    "report.build": ("build_report",),
-    "data.helpsteer3": ("load_helpsteer3_preference", "load_rationalerm"),
-    "data.judgebench": ("load_judgebench",),
-    "data.rmbench": ("load_rmbench",),
-    "llm": ("JudgePool",),
-    "matchers.llm": ("LLMMatcher",),
-    "matchers.local": ("LocalMatcher",),
-    "reward": ("RewardConfig", "RewardSample", "RewardScorer"),
-    "records": ("ModelResult", "PreferenceSample"),
-    "errors": (
-        "ConfigError",
-        "InputError",
-        "JudgeError",
-        "JudgeRefusedError",
-        "JudgeUnavailableError",
-        "RationaleRMError",
-        "RecordError",
-    ),
-}
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
 # The public names by topic, in the order docs/api.md shows them.
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "Runs": (
@@ -126,6 +93,32 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "JudgeUnavailableError",
     ),
 }
+
+# The module (relative to this package) that defines each public name.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "runs.evaluate": ("evaluate", "evaluate_async"),
+    "runs.analyze": ("analyze",),
+    "runs.agree": ("agree",),
+    "runs.judge": ("judge", "judge_async"),
+    "runs.generate": ("generate", "generate_async"),
+    "runs.decompose": ("decompose", "decompose_async"),
+    "runs.metarm": ("metarm", "metarm_async"),
+    "runs.tag": ("tag", "tag_async"),
+    "runs.bench": ("bench_judgebench", "bench_judgebench_async", "bench_rmbench", "bench_rmbench_async"),
+    "runs.prepare_rl": ("prepare_rl",),
+    "report.build": ("build_report",),
+    "data.helpsteer3": ("load_helpsteer3_preference", "load_rationalerm"),
+    "data.judgebench": ("load_judgebench",),
+    "data.rmbench": ("load_rmbench",),
+    "llm": ("JudgePool",),
+    "matchers.llm": ("LLMMatcher",),
+    "matchers.local": ("LocalMatcher",),
+    "reward": ("RewardConfig", "RewardSample", "RewardScorer"),
+    "records": ("ModelResult", "PreferenceSample"),
+    "errors": _SECTIONS["Errors"],
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
 
 # Names of the previous release that are not public any more: old name -> (where the object lives now, as
 # "module" or "module:attribute", and what to use instead, both relative to this package). They resolve to the

@@ -832,6 +832,14 @@ class _ModelList(BaseModel):
 # Helpers
 
 
+def sampling_options(settings: Any) -> dict[str, Any]:
+    """The keywords of :meth:`JudgePool.complete` that a run's settings fix (``temperature``, ``max_tokens``,
+    ``seed`` and ``max_format_retries``), read off any settings object that has those four fields."""
+    return {
+        name: getattr(settings, name) for name in ("temperature", "max_tokens", "seed", "max_format_retries")
+    }
+
+
 def estimate_prompt_tokens(messages: Sequence[Message]) -> int:
     """A prompt's size in tokens, estimated as UTF-8 bytes / :data:`BYTES_PER_TOKEN` over every message's text
     (about right for English; it undercounts scripts with many tokens a character, such as Chinese)."""
@@ -979,4 +987,5 @@ __all__ = [
     "default_cache_path",
     "estimate_prompt_tokens",
     "request_key",
+    "sampling_options",
 ]

@@ -160,13 +160,28 @@ async def resolve_judge_model(model: str, urls: list[str], spec: ScorerSpec) -> 
     return model
 
 
+async def judge_pool(model: str, base_urls: tuple[str, ...], spec: ScorerSpec) -> Any:
+    """A :class:`~rationalerm.llm.JudgePool` for ``model`` (resolved when empty) on ``base_urls``, with the spec's
+    key, concurrency, timeout and retries and no cache; the caller enters it (and so closes it)."""
+    from ..llm import JudgePool
+
+    urls = _urls(base_urls)
+    return JudgePool(
+        await resolve_judge_model(model, urls, spec),
+        urls,
+        api_key=spec.api_key,
+        concurrency=spec.concurrency,
+        timeout=spec.timeout,
+        max_retries=spec.max_retries,
+        cache=None,
+    )
+
+
 @contextlib.asynccontextmanager
 async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIterator[RewardScorer]:
     """A scorer for ``spec`` with its LLM pools open in the running loop (closed on exit). ``local_matcher`` reuses
     an already loaded :class:`~rationalerm.matchers.local.LocalMatcher` (its embedding cache included), or any
     matcher in its place (a :class:`~rationalerm.integrations.microbatch.MicroBatcher` in front of one)."""
-    from ..llm import JudgePool
-
     config = spec.reward_config()
     async with contextlib.AsyncExitStack() as stack:
         matcher = None
@@ -176,16 +191,7 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
             elif spec.matcher == "llm":
                 from ..matchers.llm import LLMMatcher
 
-                urls = _urls(spec.base_urls)
-                pool = JudgePool(
-                    await resolve_judge_model(spec.judge_model, urls, spec),
-                    urls,
-                    api_key=spec.api_key,
-                    concurrency=spec.concurrency,
-                    timeout=spec.timeout,
-                    max_retries=spec.max_retries,
-                    cache=None,
-                )
+                pool = await judge_pool(spec.judge_model, spec.base_urls, spec)
                 matcher = await stack.enter_async_context(
                     LLMMatcher(pool, temperature=spec.temperature, max_tokens=spec.max_tokens)
                 )
@@ -193,18 +199,9 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
                 raise ValueError(f"matcher must be local or llm, not {spec.matcher!r}")
         metarm = None
         if spec.kind == "ralign":
-            urls = _urls(spec.metarm_base_urls or spec.base_urls)
-            metarm = await stack.enter_async_context(
-                JudgePool(
-                    await resolve_judge_model(spec.metarm_model or spec.judge_model, urls, spec),
-                    urls,
-                    api_key=spec.api_key,
-                    concurrency=spec.concurrency,
-                    timeout=spec.timeout,
-                    max_retries=spec.max_retries,
-                    cache=None,
-                )
-            )
+            model = spec.metarm_model or spec.judge_model
+            urls = spec.metarm_base_urls or spec.base_urls
+            metarm = await stack.enter_async_context(await judge_pool(model, urls, spec))
         scorer = RewardScorer(
             config,
             matcher=matcher,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..io.resume import ERROR, OK, PARSE_FAILED
-from ..llm import Completion, JudgePool
+from ..llm import Completion, JudgePool, sampling_options
 from ..parse import parse_metarm_verdict, strip_hidden_reasoning
 from ..prompts import Prompt, load_prompt
 from ..prompts.chat import render_messages, sanitize_block, split_dialogue
@@ -72,10 +72,7 @@ async def metarm_verdict(
     completion = await pool.complete(
         render_messages(settings.template(METARM_PROMPT), filled),
         validate=parse_metarm_verdict,
-        temperature=settings.temperature,
-        max_tokens=settings.max_tokens,
-        seed=settings.seed,
-        max_format_retries=settings.max_format_retries,
+        **sampling_options(settings),
     )
     if completion.ok:
         return MetaRMAnswer(completion.value, OK, None, None, completion)

@@ -21,7 +21,7 @@ from typing import Any, Unpack
 
 from ..errors import ConfigError
 from ..io.resume import ERROR, OK, PARSE_FAILED, RunSummary
-from ..llm import JudgePool
+from ..llm import JudgePool, sampling_options
 from ..parse import Decomposition, ParseFailure, parse_decomposition
 from ..prompts import Prompt, load_prompt, sanitize_item
 from ..prompts.chat import format_transcript, render_messages, sanitize_block
@@ -127,10 +127,7 @@ async def decompose_texts(
     completion = await pool.complete(
         decompose_messages(settings.template(), row, texts),
         validate=parse_decomposition,
-        temperature=settings.temperature,
-        max_tokens=settings.max_tokens,
-        seed=settings.seed,
-        max_format_retries=settings.max_format_retries,
+        **sampling_options(settings),
     )
     if completion.ok:
         return completion.value, completion

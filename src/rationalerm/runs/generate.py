@@ -25,7 +25,7 @@ from typing import Any, Literal, Unpack
 from ..bench.rules import flip, is_consistent
 from ..errors import ConfigError
 from ..io.resume import ERROR, OK, PARSE_FAILED, RunSummary
-from ..llm import Completion, JudgePool
+from ..llm import Completion, JudgePool, sampling_options
 from ..parse import (
     GENRM_STYLES,
     GenRMStyle,
@@ -164,10 +164,7 @@ async def judge_pair(
     completion = await pool.complete(
         messages,
         validate=genrm_validator(settings.style),
-        temperature=settings.temperature,
-        max_tokens=settings.max_tokens,
-        seed=settings.seed,
-        max_format_retries=settings.max_format_retries,
+        **sampling_options(settings),
     )
     cap = settings.max_reasons
     if completion.status == "ok":

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any, Unpack
 
 from ..io.resume import ERROR, OK, PARSE_FAILED, RunSummary
-from ..llm import JudgePool
+from ..llm import JudgePool, sampling_options
 from ..parse import ParseFailure, parse_verdict, strip_hidden_reasoning
 from ..prompts.chat import render_messages
 from ..stats.ralign import label_correct_key, verdict_key
@@ -103,10 +103,7 @@ async def golden_row(
     completion = await pool.complete(
         messages,
         validate=validate,
-        temperature=settings.temperature,
-        max_tokens=settings.max_tokens,
-        seed=settings.seed,
-        max_format_retries=settings.max_format_retries,
+        **sampling_options(settings),
     )
     out = dict(row)
     out.setdefault("gt_label", letter)

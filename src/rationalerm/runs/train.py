@@ -37,6 +37,24 @@ CHAT_TEMPLATE = (
 )
 
 
+# The TrainConfig fields that trl.GRPOConfig takes as they are, under the same name.
+GRPO_FIELDS = (
+    "learning_rate",
+    "per_device_train_batch_size",
+    "num_generations",
+    "max_completion_length",
+    "importance_sampling_level",
+    "beta",
+    "num_train_epochs",
+    "max_steps",
+    "temperature",
+    "logging_steps",
+    "save_steps",
+    "seed",
+    "use_cpu",
+)
+
+
 @dataclass(slots=True)
 class TrainConfig:
     """A training run. ``reward`` holds :class:`~rationalerm.integrations.ScorerSpec` fields (``kind``,
@@ -258,25 +276,13 @@ def train(config: TrainConfig) -> TrainResult:
     accumulation, per_generation = config.batch_layout(world)
     args = trl.GRPOConfig(
         output_dir=str(output),
-        learning_rate=config.learning_rate,
-        per_device_train_batch_size=config.per_device_train_batch_size,
         gradient_accumulation_steps=accumulation,
         steps_per_generation=per_generation,
-        num_generations=config.num_generations,
-        max_completion_length=config.max_completion_length,
         epsilon=config.clip_epsilon,
         epsilon_high=config.clip_epsilon,
-        importance_sampling_level=config.importance_sampling_level,
-        beta=config.beta,
-        num_train_epochs=config.num_train_epochs,
-        max_steps=config.max_steps,
-        temperature=config.temperature,
-        logging_steps=config.logging_steps,
-        save_steps=config.save_steps,
-        seed=config.seed,
-        use_cpu=config.use_cpu,
         bf16=config.bf16 if config.bf16 is not None else (not config.use_cpu),
         report_to=[],
+        **{name: getattr(config, name) for name in GRPO_FIELDS},
         **config.trl_args,
     )
     reward = TRLReward(config.scorer_spec())

@@ -202,16 +202,6 @@ _DEPRECATED: dict[str, tuple[str, str]] = {
 }
 
 
-def _read_version() -> str:
-    # importlib.metadata costs ~30 ms to import: paid only when the version is asked for (--version, run metadata).
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("rationalerm")
-    except PackageNotFoundError:  # running from a source tree without installation
-        return "0.0.0+unknown"
-
-
 def _load(where: str, name: str) -> Any:
     module, _, attribute = where.partition(":")
     return getattr(importlib.import_module(f".{module}", __name__), attribute or name)
@@ -230,7 +220,7 @@ def __getattr__(name: str) -> Any:
         )
         return _load(where, name)  # not cached: every use warns (the warnings filter decides what is shown)
     elif name == "__version__":
-        value = _read_version()
+        from .version import __version__ as value
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value  # later lookups find it directly, without calling __getattr__

@@ -52,8 +52,8 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from . import jsonfast
 from .errors import JudgeRefusedError
+from .jsonfast import dumps_bytes
 from .parse import ParseFailure
 
 logger = logging.getLogger(__name__)
@@ -681,7 +681,7 @@ class JudgePool:
 
     async def _send(self, request: dict[str, Any]) -> tuple[ChatCompletion, str, int]:
         """POST one request, retrying what a retry can fix. Returns (answer, endpoint URL, requests sent)."""
-        content = jsonfast.dumps_bytes(_with_extra_body(request))  # encoded once for all attempts
+        content = dumps_bytes(_with_extra_body(request))  # encoded once for all attempts
         attempt = 0
         while True:
             attempt += 1

@@ -63,7 +63,7 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
-        from .. import __version__  # read from the package metadata only when asked for
+        from ..version import __version__  # read from the package metadata only when asked for
 
         console.print(f"rationalerm {__version__}")
         raise typer.Exit()

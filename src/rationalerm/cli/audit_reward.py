@@ -56,7 +56,7 @@ def audit_reward_command(
     from rich.table import Table
     from rich.text import Text
 
-    from .. import aio
+    from ..aio import run as aio_run
     from ..io import read_jsonl, write_json
     from ..reward import GuardConfig, RewardConfig
     from ..reward.adversarial import audit_cases, audit_reward_async
@@ -89,7 +89,7 @@ def audit_reward_command(
             cases, matcher=chosen, config=config, ratio=ratio, honest_source=source
         )
 
-    report = aio.run(run())
+    report = aio_run(run())
     table = Table(
         title=Text(
             f"Reward audit: {report.cases} rows, {matcher.matcher_name} matcher, honest reasons from {source}; "

@@ -39,7 +39,7 @@ def run_job(
     """Open the pool, run ``await work(pool, on_start=..., on_result=..., on_problem=...)`` under a progress bar
     (or, without the first two, under the spinner ``status``), and return its summary. ``pool_settings`` go to the
     pool."""
-    from .. import aio
+    from ..aio import run as aio_run
 
     judge.urls()  # no server, or a concurrency that cannot work: stop before anything is read
     printer = ProblemPrinter(inputs.encoding_errors if inputs else None)
@@ -79,7 +79,7 @@ def run_job(
 
     try:
         with printer:
-            summary = aio.run(run())
+            summary = aio_run(run())
     except KeyboardInterrupt:
         err_console.print(f"interrupted; rerun the same command to resume from {target}", highlight=False)
         raise typer.Exit(130) from None

@@ -33,7 +33,7 @@ import weakref
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from .. import aio
+from ..aio import new_event_loop
 from ..reward import RewardResult, RewardSample, RewardScorer
 from . import ScorerSpec, make_local_matcher, open_scorer
 from .microbatch import MicroBatcher
@@ -206,7 +206,7 @@ class ScorerRuntime:
         """Run ``coro`` on the runtime's background loop and wait for it (for synchronous entry points)."""
         with self._lock:
             if self._loop is None:
-                loop = aio.new_event_loop()
+                loop = new_event_loop()
                 thread = threading.Thread(target=loop.run_forever, name="rationalerm-reward", daemon=True)
                 thread.start()
                 self._loop, self._thread = loop, thread

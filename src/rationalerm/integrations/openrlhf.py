@@ -52,7 +52,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import aio
+from ..aio import new_event_loop
 from ..errors import JudgeError
 from ..records import RecordError
 from ..reward import MATCH_FAILED, METARM_FAILED, OK, RewardConfig, RewardResult, RewardSample, RewardScorer
@@ -225,7 +225,7 @@ class RewardServer:
 
     def start(self) -> RewardServer:
         """Open the scorer (loads the matcher) and start answering on an event loop in a background thread."""
-        loop = aio.new_event_loop()
+        loop = new_event_loop()
 
         def run() -> None:
             try:
@@ -251,7 +251,7 @@ class RewardServer:
         pauses the batch in flight (in ``benchmarks/reward_throughput.py`` the imports alone make about 50,000
         objects). Frozen objects are never collected, so leave it off
         when serving from a process whose objects of the moment may become garbage later."""
-        loop = aio.new_event_loop()
+        loop = new_event_loop()
         self._stopping = asyncio.Event()
         if threading.current_thread() is threading.main_thread():
             # SIGINT and SIGTERM stop the server between two callbacks (closing connections and the scorer), not

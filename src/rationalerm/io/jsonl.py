@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import jsonfast
 from ..errors import ConfigError, InputError
+from ..jsonfast import dumps as fast_dumps
+from ..jsonfast import dumps_bytes, loads_utf8
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,7 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, An
                 if line.lstrip(b" \t\xef\xbb\xbf").startswith(b"["):
                     raise _not_jsonl(name, number)
             try:
-                row = jsonfast.loads_utf8(line)
+                row = loads_utf8(line)
             except json.JSONDecodeError as exc:
                 if not line.decode("utf-8", "replace").strip():
                     continue  # blank but for non-ASCII white space (text mode strips that too)
@@ -216,7 +217,7 @@ def read_jsonl(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list
 
 def dumps_line(row: Any) -> str:
     """One JSONL line: compact UTF-8 JSON (see :mod:`rationalerm.jsonfast`) and a newline."""
-    return jsonfast.dumps(row, default=_json_default) + "\n"
+    return fast_dumps(row, default=_json_default) + "\n"
 
 
 def _json_default(value: Any) -> Any:
@@ -335,7 +336,7 @@ class JsonlAppender:
 
     def write(self, row: Any) -> int:
         """Append ``row`` as one line; return the bytes written (the line's length, newline included)."""
-        line = jsonfast.dumps_bytes(row, default=_json_default) + b"\n"
+        line = dumps_bytes(row, default=_json_default) + b"\n"
         self._handle.write(line)
         self._handle.flush()
         if self._fsync:

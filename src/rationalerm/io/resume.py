@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .. import jsonfast
 from ..errors import InputError
+from ..jsonfast import loads as fast_loads
 from .jsonl import JsonlAppender, RowProblem, atomic_write_bytes, iter_jsonl, repair_torn_tail, write_jsonl
 
 # Row statuses: ``ok`` (done), ``skipped`` (nothing to do: done too where a run says so), ``parse_failed`` (answers
@@ -190,7 +190,7 @@ class ResumableOutput:
 def decode_line(line: str) -> dict[str, Any] | RowProblem:
     """One output line decoded; a RowProblem when it is not a JSON object."""
     try:
-        row = jsonfast.loads(line)
+        row = fast_loads(line)
     except ValueError:
         return RowProblem("", 0, None, "not valid JSON")
     return row if isinstance(row, dict) else RowProblem("", 0, None, "not a JSON object")

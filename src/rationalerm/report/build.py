@@ -52,7 +52,7 @@ def render_report(
     seed: int = 0,
 ) -> ReportResult:
     """Write the HTML report for ``inputs`` to ``output`` and every plot as a PNG beside it."""
-    from .. import __version__
+    from ..version import __version__
 
     page = Page(output=Path(output))
     page.output.parent.mkdir(parents=True, exist_ok=True)

@@ -52,9 +52,9 @@ async def hybrid(
 
 def outcome(completion: Any, sample: RewardSample, *, config: RewardConfig | None = None) -> RewardResult:
     """1[outcome correct] for one completion (no judge involved, so synchronous)."""
-    from .. import aio
+    from ..aio import run as aio_run
 
-    return aio.run(RewardScorer(_config("outcome", config)).score(completion, sample))
+    return aio_run(RewardScorer(_config("outcome", config)).score(completion, sample))
 
 
 async def ralign(

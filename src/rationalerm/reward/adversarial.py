@@ -588,11 +588,11 @@ def audit_reward(
     when ``model`` is None, with the correct verdict; each attack rewrites it. An attack fails the audit when its
     mean reward beats its threshold (``ratio`` x the honest mean; the honest mean for attacks that keep the honest
     reasons). Synchronous: it runs its own event loop (use :func:`audit_reward_async` inside one)."""
-    from .. import aio
+    from ..aio import run as aio_run
 
     cases = audit_cases(rows, model)
     source = f"{model}-checklist" if model else "human-checklist"
-    return aio.run(
+    return aio_run(
         audit_reward_async(
             cases, matcher=matcher, config=config, attacks=attacks, ratio=ratio, honest_source=source
         )

@@ -15,7 +15,16 @@ import numpy as np
 from ..data.rows import collecting
 from ..errors import ConfigError
 from ..io import RowProblem, collect_jsonl_paths, iter_jsonl
-from ..stats.consistency import EVALUATION_CAP, MODES, PAPER, REFERENCE_MAX_CHECKLIST, paper_values, proportion_ci, reference_values, summarize_by_group
+from ..stats.consistency import (
+    EVALUATION_CAP,
+    MODES,
+    PAPER,
+    REFERENCE_MAX_CHECKLIST,
+    paper_values,
+    proportion_ci,
+    reference_values,
+    summarize_by_group,
+)
 from ..parse import ParseFailure, extract_reference_scores, parse_metajudge_triples
 from ..records import (
     CHECKLIST_SUFFIX,

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
 from ..data.helpsteer3 import (  # noqa: F401  # moved there (report/ reads input samples too); re-exported
     LoadedSamples,
     load_samples,
@@ -30,7 +29,6 @@ from ..data.helpsteer3 import (  # noqa: F401  # moved there (report/ reads inpu
 from ..errors import ConfigError
 from ..io import InputError, RowProblem, write_json, write_jsonl
 from ..matchers import Matcher, MatchRequest
-from ..stats.consistency import EVALUATION_CAP, MODES, PAPER, REFERENCE_MAX_CHECKLIST, paper_metrics, proportion_ci, reference_metrics, summarize_by_group
 from ..parse import ParseFailure
 from ..records import (
     Matching,
@@ -39,6 +37,17 @@ from ..records import (
     SampleResult,
     invalid_labels_line,
 )
+from ..stats.consistency import (
+    EVALUATION_CAP,
+    MODES,
+    PAPER,
+    REFERENCE_MAX_CHECKLIST,
+    paper_metrics,
+    proportion_ci,
+    reference_metrics,
+    summarize_by_group,
+)
+from ..version import __version__
 from .runner import sync_form
 
 if TYPE_CHECKING:

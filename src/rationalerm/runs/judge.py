@@ -35,8 +35,8 @@ from ..io.resume import ERROR, OK, JudgeRunSummary, decode_line
 from ..llm import Usage
 from ..matchers import MatchRequest
 from ..matchers.llm import LLMMatcher, MatchVerdict
-from ..stats.consistency import EVALUATION_CAP, considered_items
 from ..records import PreferenceSample, RecordError, model_keys
+from ..stats.consistency import EVALUATION_CAP, considered_items
 from .runner import InputOptions, RowOutcome, run_samples, sync_form
 
 MISSING_MODEL_CHECKLIST = "missing_model_checklist"
@@ -109,7 +109,7 @@ class JudgedSample:
 
 def provenance_of(matcher: LLMMatcher, max_model_items: int | None) -> dict[str, Any]:
     """What produced the records of a run (credentials never included: base URLs are already cleaned)."""
-    from .. import __version__
+    from ..version import __version__
 
     settings = matcher.settings()
     return {

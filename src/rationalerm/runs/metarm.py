@@ -26,9 +26,9 @@ from ..io.resume import ERROR, OK, PARSE_FAILED, RunSummary
 from ..llm import JudgePool, sampling_options
 from ..parse import ParseFailure, parse_verdict, strip_hidden_reasoning
 from ..prompts.chat import render_messages
-from ..stats.ralign import label_correct_key, verdict_key
 from ..records import Direction, RecordError, find_key, human_label_of, parse_direction
 from ..reward.metarm import METARM_PROMPT, RAlignSettings, dialogue_values, metarm_verdict
+from ..stats.ralign import label_correct_key, verdict_key
 from .rows import pair_of
 from .runner import OutputLayout, RowOutcome, RunOptions, provenance, run_file_rows, sync_form
 
@@ -57,7 +57,9 @@ def pair_values(row: Mapping[str, Any]) -> dict[str, str]:
     return dialogue_values(pair.context, pair.response_a, pair.response_b)
 
 
-def settings_provenance(settings: RAlignSettings, pool: JudgePool, default: str, **extra: Any) -> dict[str, Any]:
+def settings_provenance(
+    settings: RAlignSettings, pool: JudgePool, default: str, **extra: Any
+) -> dict[str, Any]:
     """What produced a golden or MetaRM run: the judge, the template's version and the sampling."""
     return provenance(
         pool,
@@ -216,7 +218,9 @@ async def metarm_async(
     """MetaRM verdicts for ``model_name`` on every row of ``input_path`` into ``output_path``; resumable. The
     summary's ``tags`` count the outcomes (Correct, Incorrect, SkippedLabelMismatch, CallFail, ParseFail)."""
     settings = settings or RAlignSettings()
-    prov = settings_provenance(settings, pool, METARM_PROMPT, golden_field=golden_field, model_name=model_name)
+    prov = settings_provenance(
+        settings, pool, METARM_PROMPT, golden_field=golden_field, model_name=model_name
+    )
 
     def check(row: dict[str, Any]) -> None:
         pair_of(row)

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
-from .. import aio
+from ..aio import iter_bounded
+from ..aio import run as aio_run
 from ..data import count_rows, iter_rows
 from ..errors import ConfigError, InputError, RecordError
 from ..io import Dedupe, ResumableOutput, RowProblem, RunSummary, iter_jsonl, no_rows, scan_input
@@ -77,7 +78,7 @@ def open_pool(
 def provenance(pool: JudgePool, prompt: Prompt, **settings: Any) -> dict[str, Any]:
     """What produced a record: judge model, base URLs without credentials, prompt version, sampling settings and the
     package version."""
-    from .. import __version__
+    from ..version import __version__
 
     return {
         "judge_model": pool.model,
@@ -131,7 +132,7 @@ def sync_form(
             async with open_pool(**options) as pool:
                 return await job(pool=pool, **arguments)
 
-        return aio.run(run())
+        return aio_run(run())
 
     del sync.__wrapped__  # the signature below is the sync form's, not the job's
     name = job.__name__.removesuffix("_async")
@@ -307,7 +308,7 @@ async def run_resumable(
     with output:
         # One row per request slot first, then a few more per answer (see rationalerm.aio). Closed explicitly so
         # that a caller who stops early cancels the rows still in progress at once.
-        results = aio.iter_bounded(todo(), process, limit=4 * concurrency, start=concurrency)
+        results = iter_bounded(todo(), process, limit=4 * concurrency, start=concurrency)
         async with contextlib.aclosing(results):
             async for _, outcome in results:
                 while bad_rows:

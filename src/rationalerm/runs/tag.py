@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Unpack
 
-from .. import aio
+from ..aio import iter_bounded
 from ..io import ResumableOutput
 from ..io.resume import ERROR, OK, PARSE_FAILED, SKIPPED, TagRunSummary
 from ..llm import Completion, JudgePool
@@ -146,7 +146,7 @@ class Tagger:
 
     def provenance(self) -> dict[str, Any]:
         """What produced a record (base URLs are already free of credentials)."""
-        from .. import __version__
+        from ..version import __version__
 
         return {
             "judge_model": self.pool.model,
@@ -225,7 +225,7 @@ async def iter_tagged(
     """Tag samples concurrently, yielding each record as soon as it is done (completion order). At most
     ``max_pending`` samples (default 4 x the pool's concurrency) are in progress, so memory stays bounded."""
     limit = max_pending or 4 * tagger.pool.concurrency
-    results = aio.iter_bounded(samples, lambda sample: tagger.tag(sample, model), limit=limit)
+    results = iter_bounded(samples, lambda sample: tagger.tag(sample, model), limit=limit)
     async with contextlib.aclosing(results):
         async for _, record in results:
             yield record

@@ -15,12 +15,11 @@ from rationalerm.errors import JudgeRefusedError
 from rationalerm.llm import (
     JsonSchema,
     JudgePool,
-    _retry_after,
-    _Slots,
     clean_base_url,
     estimate_prompt_tokens,
     request_key,
 )
+from rationalerm.llm.pool import _retry_after, _Slots
 from rationalerm.parse import ParseFailure
 
 MESSAGES = [{"role": "user", "content": "Say OK."}]

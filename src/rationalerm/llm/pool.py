@@ -20,7 +20,8 @@ decision itself:
 * endpoint back-off: a failing base URL is avoided until its back-off ends while healthy ones take the load;
 * format retries: an answer that fails the caller's ``validate`` is asked for again, up to a limit;
 * optional structured output (``response_format`` json_schema), validated the same way;
-* a content-addressed sqlite cache of validated answers, so an identical request is never paid for twice;
+* answers served from and stored in the content-addressed sqlite cache (:mod:`.cache`), so an identical request is
+  never paid for twice;
 * token usage accounting per call and per pool.
 
 The API key goes into one request header and nowhere else: error details are redacted before they are stored,
@@ -32,49 +33,49 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import hashlib
 import ipaddress
 import json
 import logging
 import math
 import os
 import random
-import sqlite3
 import time
 import urllib.request
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from .errors import JudgeRefusedError
-from .jsonfast import dumps_bytes
-from .parse import ParseFailure
+from ..errors import JudgeRefusedError
+from ..jsonfast import dumps_bytes
+from ..parse import ParseFailure
+from .cache import CompletionCache, request_key
+from .types import (
+    BAD_RESPONSE,
+    CONNECTION_ERROR,
+    CONTEXT_LENGTH,
+    EMPTY_ANSWER,
+    PROMPT_TOO_LARGE,
+    RATE_LIMITED,
+    SERVER_ERROR,
+    TIMEOUT,
+    Completion,
+    JsonSchema,
+    Message,
+    PoolEvent,
+    PoolStats,
+    TransportError,
+    Usage,
+    Validator,
+)
 
 logger = logging.getLogger(__name__)
 
-CompletionStatus = Literal["ok", "invalid", "error"]
-Message = Mapping[str, Any]
-Validator = Callable[[str], Any]
-"""Turns an answer's text into a value, or returns a :class:`~rationalerm.parse.ParseFailure` to ask again."""
-
-# Stable reason codes for failures (``Completion.reason`` when ``status == "error"``).
-RATE_LIMITED = "rate_limited"
-SERVER_ERROR = "server_error"
-TIMEOUT = "timeout"
-CONNECTION_ERROR = "connection_error"
-BAD_RESPONSE = "bad_response"
-EMPTY_ANSWER = "empty_answer"
-CONTEXT_LENGTH = "context_length"
-PROMPT_TOO_LARGE = "prompt_too_large"
-
 _RETRYABLE_STATUS = {408, 409, 425, 429}
-_CACHE_SCHEMA_VERSION = 1
 NO_KEY = "EMPTY"  # what local vLLM / SGLang servers accept when they were started without --api-key
 BYTES_PER_TOKEN = 4  # the prompt-size estimate: about four UTF-8 bytes a token (English text)
 # What servers say when a prompt does not fit (OpenAI's code, vLLM's and SGLang's messages, lower case).
@@ -87,197 +88,6 @@ _CONTEXT_LENGTH_SIGNS = (
     "input is too long",
     "too many tokens",
 )
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Results
-
-
-@dataclass(slots=True)
-class Usage:
-    """Tokens billed by the server. ``cached_prompt_tokens`` is the part of the prompt the server served from its
-    prefix cache (reported by vLLM, SGLang and OpenAI as ``prompt_tokens_details.cached_tokens``)."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_prompt_tokens: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    def add(self, other: Usage) -> None:
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
-        self.cached_prompt_tokens += other.cached_prompt_tokens
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "cached_prompt_tokens": self.cached_prompt_tokens,
-            "total_tokens": self.total_tokens,
-        }
-
-
-@dataclass(slots=True)
-class Completion:
-    """The outcome of :meth:`JudgePool.complete`.
-
-    ``status`` is ``ok`` (``value`` holds the validated answer), ``invalid`` (every answer failed validation;
-    ``reason`` is the last :class:`ParseFailure` reason) or ``error`` (the server could not be reached or kept
-    failing; ``reason`` is a transport code such as ``rate_limited`` or ``http_400``). ``attempts`` counts HTTP
-    requests sent, ``answers`` the answers received and validated; ``usage`` the tokens this call was billed
-    (zero for a cache hit).
-    """
-
-    status: CompletionStatus
-    text: str | None = None
-    value: Any = None
-    reason: str | None = None
-    detail: str | None = None
-    attempts: int = 0
-    answers: int = 0
-    usage: Usage = field(default_factory=Usage)
-    cached: bool = False
-    endpoint: str | None = None
-    finish_reason: str | None = None
-    latency_s: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-
-@dataclass(frozen=True, slots=True)
-class JsonSchema:
-    """A structured-output schema, sent as ``response_format={"type": "json_schema", ...}``."""
-
-    name: str
-    schema: Mapping[str, Any]
-    strict: bool = True
-
-    def response_format(self) -> dict[str, Any]:
-        return {
-            "type": "json_schema",
-            "json_schema": {"name": self.name, "schema": dict(self.schema), "strict": self.strict},
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class PoolEvent:
-    """What the pool reports to ``on_event``: ``kind`` is ``retry`` (a transport retry is scheduled after
-    ``delay`` seconds), ``format_retry`` (an answer failed validation and is asked again), ``cache_hit`` or
-    ``failed`` (a call ends without a valid answer)."""
-
-    kind: Literal["retry", "format_retry", "cache_hit", "failed"]
-    reason: str | None = None
-    endpoint: str | None = None
-    delay: float = 0.0
-    attempt: int = 0
-
-
-@dataclass(slots=True)
-class PoolStats:
-    """Running totals of a pool, for progress displays and summaries."""
-
-    requests: int = 0
-    answers: int = 0
-    retries: Counter[str] = field(default_factory=Counter)
-    format_retries: int = 0
-    failures: Counter[str] = field(default_factory=Counter)
-    cache_hits: int = 0
-    in_flight: int = 0
-    usage: Usage = field(default_factory=Usage)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "answers": self.answers,
-            "retries": dict(self.retries),
-            "format_retries": self.format_retries,
-            "failures": dict(self.failures),
-            "cache_hits": self.cache_hits,
-            "usage": self.usage.as_dict(),
-        }
-
-
-class TransportError(Exception):
-    """A request that failed for good (retries exhausted, or an error that retrying cannot fix)."""
-
-    def __init__(self, reason: str, detail: str, attempts: int):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-        self.attempts = attempts
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Cache
-
-
-def request_key(request: Mapping[str, Any]) -> str:
-    """The content address of a request: sha256 of its canonical JSON. Base URL and API key are not part of a
-    request, so the same question asked of the same model on another server hits the same entry."""
-    canonical = json.dumps(
-        {"v": _CACHE_SCHEMA_VERSION, **request}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def default_cache_path() -> Path:
-    """``$XDG_CACHE_HOME/rationalerm/completions.sqlite`` (``~/.cache`` when unset)."""
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "rationalerm" / "completions.sqlite"
-
-
-class CompletionCache:
-    """Validated answers on disk, keyed by :func:`request_key`.
-
-    sqlite in WAL mode with ``synchronous=NORMAL``: a lookup or insert costs tens of microseconds and no fsync, so
-    it runs on the event loop without stalling it; a killed process loses at most the last few entries, never the
-    database. Several processes may share one file. Only answers that passed validation are stored.
-    """
-
-    def __init__(self, path: str | os.PathLike[str]):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS completions ("
-            " key TEXT PRIMARY KEY, text TEXT NOT NULL, usage TEXT NOT NULL, model TEXT, created REAL)"
-        )
-
-    def get(self, key: str) -> tuple[str, Usage] | None:
-        row = self._db.execute("SELECT text, usage FROM completions WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        try:
-            usage = Usage(**json.loads(row[1]))
-        except (TypeError, ValueError):
-            usage = Usage()
-        return row[0], usage
-
-    def put(self, key: str, text: str, usage: Usage, model: str) -> None:
-        payload = json.dumps(
-            {
-                "prompt_tokens": usage.prompt_tokens,
-                "completion_tokens": usage.completion_tokens,
-                "cached_prompt_tokens": usage.cached_prompt_tokens,
-            }
-        )
-        self._db.execute(
-            "INSERT OR REPLACE INTO completions (key, text, usage, model, created) VALUES (?, ?, ?, ?, ?)",
-            (key, text, payload, model, time.time()),
-        )
-
-    def __len__(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
-
-    def close(self) -> None:
-        self._db.close()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -974,18 +784,11 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 __all__ = [
+    "BYTES_PER_TOKEN",
+    "NO_KEY",
     "ChatCompletion",
-    "Completion",
-    "CompletionCache",
-    "JsonSchema",
     "JudgePool",
-    "PoolEvent",
-    "PoolStats",
-    "TransportError",
-    "Usage",
     "clean_base_url",
-    "default_cache_path",
     "estimate_prompt_tokens",
-    "request_key",
     "sampling_options",
 ]

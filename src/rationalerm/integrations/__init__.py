@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from ..errors import ConfigError
 from ..reward import GuardConfig, RewardConfig, RewardScorer
 
 MatcherKind = Literal["local", "llm"]
@@ -108,7 +109,7 @@ def _urls(urls: tuple[str, ...]) -> list[str]:
         return list(urls)
     env = os.environ.get("OPENAI_BASE_URL")
     if not env:
-        raise ValueError(
+        raise ConfigError(
             "the LLM matcher needs a judge: pass base_url (or reward_router_address) or set OPENAI_BASE_URL"
         )
     return [env]
@@ -128,7 +129,8 @@ def make_local_matcher(spec: ScorerSpec) -> Any:
 
 def choose_judge_model(served: list[str] | None, hint: str, where: str) -> str:
     """The model to ask at ``where``, given what its ``GET /models`` listed (None: no list) and the name expected
-    there (``hint``, may be empty). Raises ValueError when no model can be named without guessing."""
+    there (``hint``, may be empty). Raises :class:`~rationalerm.errors.ConfigError` (a ValueError) when no model can
+    be named without guessing."""
     if served:
         if hint and hint in served:
             return hint
@@ -137,11 +139,11 @@ def choose_judge_model(served: list[str] | None, hint: str, where: str) -> str:
         if len(served) == 1:
             return served[0]
         listed = ", ".join(repr(m) for m in served[:20])
-        raise ValueError(f"the judge at {where} serves several models ({listed}): name one with judge_model")
+        raise ConfigError(f"the judge at {where} serves several models ({listed}): name one with judge_model")
     if hint:
         logger.warning("the judge at %s lists no models (GET /models); asking for %r", where, hint)
         return hint
-    raise ValueError(
+    raise ConfigError(
         f"no judge model: the judge at {where} lists none (GET /models); name one with judge_model"
     )
 
@@ -196,7 +198,7 @@ async def open_scorer(spec: ScorerSpec, *, local_matcher: Any = None) -> AsyncIt
                     LLMMatcher(pool, temperature=spec.temperature, max_tokens=spec.max_tokens)
                 )
             else:
-                raise ValueError(f"matcher must be local or llm, not {spec.matcher!r}")
+                raise ConfigError(f"matcher must be local or llm, not {spec.matcher!r}")
         metarm = None
         if spec.kind == "ralign":
             model = spec.metarm_model or spec.judge_model

@@ -53,7 +53,7 @@ from typing import Any
 from aiohttp import web
 
 from ..aio import new_event_loop
-from ..errors import JudgeError
+from ..errors import ConfigError, JudgeError
 from ..records import RecordError
 from ..reward import MATCH_FAILED, METARM_FAILED, OK, RewardConfig, RewardResult, RewardSample, RewardScorer
 from . import ScorerSpec, open_scorer
@@ -168,20 +168,20 @@ class RewardServer:
         backlog: int = 1024,
     ) -> None:
         if on_judge_failure not in JUDGE_FAILURE_MODES:
-            raise ValueError(
+            raise ConfigError(
                 f"on_judge_failure must be one of {', '.join(JUDGE_FAILURE_MODES)}, not {on_judge_failure!r}"
             )
         if deadline <= 2 * _ANSWER_MARGIN:
-            raise ValueError(f"the deadline must be over {2 * _ANSWER_MARGIN:g} s")
+            raise ConfigError(f"the deadline must be over {2 * _ANSWER_MARGIN:g} s")
         for name, value in (
             ("max_batch", max_batch),
             ("max_pending", max_pending),
             ("max_connections", max_connections),
         ):
             if value < 1:
-                raise ValueError(f"{name} must be at least 1")
+                raise ConfigError(f"{name} must be at least 1")
         if idle_timeout <= 0 or body_timeout <= 0:
-            raise ValueError("idle_timeout and body_timeout must be positive")
+            raise ConfigError("idle_timeout and body_timeout must be positive")
         self.spec = spec
         self.max_batch = max_batch
         self.batch_wait = batch_wait

@@ -50,7 +50,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from ..errors import JudgeRefusedError
+from ..errors import ConfigError, JudgeRefusedError
 from ..jsonfast import dumps_bytes
 from ..parse import ParseFailure
 from .cache import CompletionCache, request_key
@@ -248,16 +248,16 @@ class JudgePool:
         rng: random.Random | None = None,
     ):
         if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
+            raise ConfigError("concurrency must be at least 1")
         if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
+            raise ConfigError("max_retries must be >= 0")
         if max_prompt_tokens is not None and max_prompt_tokens < 1:
-            raise ValueError("max_prompt_tokens must be at least 1 (or None for no cap)")
+            raise ConfigError("max_prompt_tokens must be at least 1 (or None for no cap)")
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls or [])
         if not urls and os.environ.get("OPENAI_BASE_URL"):
             urls = [os.environ["OPENAI_BASE_URL"]]
         if not urls:
-            raise ValueError("no base URL: pass base_urls or set OPENAI_BASE_URL")
+            raise ConfigError("no base URL: pass base_urls or set OPENAI_BASE_URL")
         key = api_key or os.environ.get("OPENAI_API_KEY") or NO_KEY
         self.model = model
         self.concurrency = concurrency
@@ -668,7 +668,7 @@ def estimate_prompt_tokens(messages: Sequence[Message]) -> int:
 def _endpoint(url: str) -> _Endpoint:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
+        raise ConfigError(
             f"a judge base URL must be http:// or https:// with a host, not {clean_base_url(url)!r}"
         )
     base = urlunsplit((parts.scheme, _netloc(parts), parts.path.rstrip("/"), "", ""))

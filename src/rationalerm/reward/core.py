@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ..errors import ConfigError
 from ..jsonfast import dumps_bytes
 from ..parse import GENRM_STYLES, GenRMStyle, ParseFailure, parse_reasons, parse_verdict
 from ..records import (
@@ -43,12 +44,12 @@ BAD_SAMPLE = "bad_sample"  # the sample cannot be scored by this kind (e.g. no g
 def check_kind(kind: str) -> RewardKind:
     """``kind`` as a :data:`RewardKind`; a clear error for anything else, "rationale" included."""
     if kind == "rationale":
-        raise ValueError(
+        raise ConfigError(
             "a rationale-only reward is not offered: without the outcome gate a policy learns reasons that no longer "
             "follow its verdicts (method.md section 6); use 'hybrid' (AP x outcome)"
         )
     if kind not in REWARD_KINDS:
-        raise ValueError(f"reward kind must be one of {', '.join(REWARD_KINDS)}, not {kind!r}")
+        raise ConfigError(f"reward kind must be one of {', '.join(REWARD_KINDS)}, not {kind!r}")
     return kind  # type: ignore[return-value]
 
 
@@ -152,7 +153,7 @@ class RewardConfig:
     def __post_init__(self) -> None:
         check_kind(self.kind)
         if self.style not in GENRM_STYLES:
-            raise ValueError(f"style must be one of {', '.join(GENRM_STYLES)}, not {self.style!r}")
+            raise ConfigError(f"style must be one of {', '.join(GENRM_STYLES)}, not {self.style!r}")
 
     def fingerprint(self) -> str:
         payload = json.dumps(asdict(self), sort_keys=True, default=str)

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..errors import ConfigError
 from ..prompts import sanitize_item
 from ..text import normalise, skeleton
 
@@ -106,11 +107,11 @@ class GuardConfig:
 
     def __post_init__(self) -> None:
         if self.max_reasons is not None and self.max_reasons < 1:
-            raise ValueError("max_reasons must be at least 1 (or None for no cap)")
+            raise ConfigError("max_reasons must be at least 1 (or None for no cap)")
         if not 0.0 < self.duplicate_jaccard <= 1.0:
-            raise ValueError("duplicate_jaccard must be in (0, 1]")
+            raise ConfigError("duplicate_jaccard must be in (0, 1]")
         if not 0.0 < self.copy_share <= 1.0:
-            raise ValueError("copy_share must be in (0, 1]")
+            raise ConfigError("copy_share must be in (0, 1]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,11 +32,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from ..errors import ConfigError
 from ..llm import JudgePool
 from ..matchers import Matcher, MatchOutcome, MatchRequest, RequestMatcher
-from ..stats.consistency import paper_metrics
 from ..parse import ParseFailure
 from ..records import Match, Matching
+from ..stats.consistency import paper_metrics
 from .core import (
     BAD_SAMPLE,
     MATCH_FAILED,
@@ -95,11 +96,11 @@ class RewardScorer:
     ) -> None:
         self.config = config or RewardConfig()
         if (self.config.kind == "hybrid" or self.config.match_all) and matcher is None:
-            raise ValueError(
+            raise ConfigError(
                 f"the {self.config.kind!r} reward with match_all={self.config.match_all} needs a matcher"
             )
         if self.config.kind == "ralign" and metarm is None:
-            raise ValueError("the 'ralign' reward needs a MetaRM pool (metarm=JudgePool(...))")
+            raise ConfigError("the 'ralign' reward needs a MetaRM pool (metarm=JudgePool(...))")
         self.matcher = matcher
         # Checked once: a protocol isinstance costs about 20 us, and a batch has hundreds of parts.
         self._one_at_a_time = isinstance(matcher, RequestMatcher)
@@ -113,7 +114,7 @@ class RewardScorer:
         self._cache: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
         self._config_key = self.config.fingerprint()
         if screen_workers < 0:
-            raise ValueError("screen_workers must be >= 0")
+            raise ConfigError("screen_workers must be >= 0")
         self.screen_workers = screen_workers
         self._executor: ProcessPoolExecutor | None = None
         if screen_workers:

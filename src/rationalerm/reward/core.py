@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from ..errors import ConfigError
@@ -25,7 +25,7 @@ from ..records import (
     parse_direction,
     validate_checklist,
 )
-from .guards import GuardConfig, Material, ScreenedReasons, screen_reasons
+from .guards import GUARD_COUNTS, GuardConfig, Material, ScreenedReasons, screen_reasons
 
 RewardKind = Literal["hybrid", "outcome", "ralign"]
 REWARD_KINDS: tuple[RewardKind, ...] = ("hybrid", "outcome", "ralign")
@@ -206,36 +206,13 @@ class RewardResult:
             "n_reasons": float(self.n_reasons),
             "parsed": float(self.parsed),
             "valid": float(self.valid),
-            "duplicates": float(self.duplicates),
-            "copied": float(self.copied),
-            "injected": float(self.injected),
-            "generic": float(self.generic),
-            "over_cap": float(self.over_cap),
+            **{name: float(getattr(self, name)) for name in GUARD_COUNTS},
             "metarm_correct": float(self.metarm == "Correct"),
         }
 
     def as_dict(self) -> dict[str, Any]:
-        """Everything, for JSONL logs."""
-        return {
-            "score": self.score,
-            "kind": self.kind,
-            "status": self.status,
-            "reason": self.reason,
-            "verdict": self.verdict,
-            "outcome": self.outcome,
-            "ap": self.ap,
-            "recall": self.recall,
-            "precision": self.precision,
-            "n_reasons": self.n_reasons,
-            "n_reasons_raw": self.n_reasons_raw,
-            "duplicates": self.duplicates,
-            "copied": self.copied,
-            "injected": self.injected,
-            "generic": self.generic,
-            "over_cap": self.over_cap,
-            "metarm": self.metarm,
-            "cached": self.cached,
-        }
+        """Everything (every field, in field order), for JSONL logs."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,11 +275,8 @@ def base_result(config: RewardConfig, parsed: ParsedCompletion, sample: RewardSa
     if screened is not None:
         result.n_reasons = screened.considered
         result.n_reasons_raw = screened.raw
-        result.duplicates = screened.duplicates
-        result.copied = screened.copied
-        result.injected = screened.injected
-        result.generic = screened.generic
-        result.over_cap = screened.over_cap
+        for name, count in screened.counts().items():
+            setattr(result, name, count)
     if config.kind == "outcome":
         result.score = result.outcome
     return result

@@ -114,6 +114,10 @@ class GuardConfig:
             raise ConfigError("copy_share must be in (0, 1]")
 
 
+# The guards' counters, as ScreenedReasons and RewardResult both name them (and the reward logs them).
+GUARD_COUNTS = ("duplicates", "copied", "injected", "generic", "over_cap")
+
+
 @dataclass(frozen=True, slots=True)
 class ScreenedReasons:
     """The ranked list after the guards. ``ranked`` holds each considered rank's reason, None for a void one
@@ -135,13 +139,8 @@ class ScreenedReasons:
         return len(self.ranked)
 
     def counts(self) -> dict[str, int]:
-        return {
-            "duplicates": self.duplicates,
-            "copied": self.copied,
-            "injected": self.injected,
-            "generic": self.generic,
-            "over_cap": self.over_cap,
-        }
+        """What each guard removed or voided, under the names of :data:`GUARD_COUNTS`."""
+        return {name: getattr(self, name) for name in GUARD_COUNTS}
 
 
 # Every alternative of _INJECTION_RE contains one of these literals, so a reason with none of them cannot match: a
@@ -362,6 +361,7 @@ def screen_reasons(reasons: Sequence[str], material: Material, config: GuardConf
 
 __all__ = [
     "GENERIC_WORDS",
+    "GUARD_COUNTS",
     "SCAN_LIMIT",
     "GuardConfig",
     "Material",

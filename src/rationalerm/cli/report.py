@@ -42,14 +42,14 @@ def report(
 ) -> None:
     """Build an HTML report: accuracy vs consistency, tables, paired tests, evaluator agreement, R-Align, benchmarks,
     rationale tags, and the samples a judge got right for the wrong reasons."""
-    from .. import report as run
+    from ..report import build_report
 
     if not 0 <= low_consistency <= 1:
         raise ConfigError("--low-consistency must be between 0 and 1")
     if max_cases < 0 or bootstrap < 0:
         raise ConfigError("--max-cases and --bootstrap must be >= 0")
     with err_console.status("building the report ..."):
-        result = run.build_report(
+        result = build_report(
             paths,
             output,
             title=title,

@@ -26,8 +26,10 @@ scored in four steps:
    below its first-stage score, always within its gate).
 
 Every distinct normalised string is embedded once per matcher instance; the human list shared by all models of a
-sample is therefore embedded once per run. Same input, same output: inference is on CPU in eval mode, batches are
-formed in a fixed order and the trees are plain arrays.
+sample is therefore embedded once per run. Same input, same output, whatever else is in the batch: inference is on
+CPU in eval mode, a text's embedding has the same bits in any encoder batch (see :mod:`.encoder`), each pair's
+features come from its own request's lists only, and the trees give each row a value of its own (one call over a
+batch's pairs equals one call per request).
 """
 
 from __future__ import annotations

@@ -316,7 +316,8 @@ class TorchBF16Encoder(_BatchedEncoder):
     # Fixed batch shapes: bf16 matrix products (oneDNN) give a row last-bit (up to 1e-3) different results in
     # batches of another shape, so a text's embedding would depend on which texts share its batch. Each text goes
     # in a batch of SHAPE_ROWS rows and of its own length rounded up to SHAPE_STEP tokens: the same shape for it
-    # whatever the other texts (whose rows do not change its own; measured bitwise).
+    # whatever the other texts (whose rows do not change its own; measured bitwise). The price, measured on 2
+    # shared cores: 4,103 texts in 4.7 s instead of 3.6 s, a lone call of 6 texts 93 ms instead of 18 ms (filler rows).
     SHAPE_ROWS = 32
     SHAPE_STEP = 16
 

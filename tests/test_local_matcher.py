@@ -300,6 +300,33 @@ def test_deterministic(encoder, matcher: LocalMatcher) -> None:
     assert matcher.match_lists(sample.human, sample.model) == first
 
 
+@pytest.mark.parametrize("backend", ["default", "torch-bf16"])
+def test_a_request_gets_the_same_matching_alone_and_inside_any_batch(encoder, backend: str) -> None:
+    """A rollout's reward must not depend on which other rollouts share its batch: the same request matched
+    alone (a fresh matcher) and among others (another fresh matcher: its strings embedded in a batch with theirs,
+    its pairs scored in one call with theirs) gives the identical matching."""
+    from rationalerm.matchers.encoder import native_bf16
+
+    if backend == "torch-bf16" and not native_bf16():
+        pytest.skip("no native bf16 on this CPU: the torch-bf16 encoder is not chosen here")
+    shared = encoder if backend == "default" else load_encoder(batch_size=128, threads=2, backend=backend)
+    samples = load_devset()
+    responses = ("The query counts rows; 145°F is done.", "GROUP BY customer_id; 165°F for poultry.")
+    requests = [
+        MatchRequest(s.id, s.human, s.model, responses if k % 3 == 0 else None) for k, s in enumerate(samples)
+    ]
+    together = match_sync(LocalMatcher(encoder=shared), requests)
+    for index in (0, 3, len(requests) // 2, len(requests) - 1):
+        alone = match_sync(LocalMatcher(encoder=shared), [requests[index]])[0]
+        assert alone == together[index], requests[index].key
+        request = requests[index]
+        assert (
+            LocalMatcher(encoder=shared).match_lists(request.human, request.model, request.responses) == alone
+        )
+    mixed = match_sync(LocalMatcher(encoder=shared), requests[::-1][:20])
+    assert mixed == together[::-1][:20]
+
+
 def test_each_distinct_string_embedded_once(encoder) -> None:
     calls: list[list[str]] = []
 

@@ -17,8 +17,9 @@ matrices this small). Exporting needs ``torch``, ``transformers`` and ``onnx``; 
 needs only ``onnxruntime``, ``tokenizers`` and numpy.
 
 :class:`TorchBF16Encoder` is the opt-in fast path for CPUs with native bfloat16 (AMX, AVX-512 BF16): the same
-batching and pooling, the transformer in torch with its matrix products in bf16 (embeddings within cosine 1e-4 of
-fp32).
+pooling, the transformer in torch with its matrix products in bf16 (embeddings within cosine 1e-4 of fp32), in
+batches of one fixed shape per length bucket so that a text's embedding never depends on the other texts encoded
+with it (the fp32 ONNX path gives the same bits in any batch as it is).
 """
 
 from __future__ import annotations
@@ -188,6 +189,14 @@ class _BatchedEncoder(abc.ABC):
         size = self._batch_size(len(order))
         return [order[start : start + size] for start in range(0, len(order), size)]
 
+    def _width(self, longest: int) -> int:
+        """The padded width of a batch whose longest text has ``longest`` tokens."""
+        return longest
+
+    def _rows(self, texts: int) -> int:
+        """The rows of a batch of ``texts`` texts (more than ``texts``: filler rows, dropped from the output)."""
+        return texts
+
     def _batch_size(self, texts: int) -> int:
         return self.batch_size
 
@@ -203,13 +212,15 @@ class _BatchedEncoder(abc.ABC):
         batches = self._batches(lengths)
 
         def run(index: np.ndarray) -> np.ndarray:
-            width = int(lengths[index].max())
-            ids = np.zeros((len(index), width), dtype=np.int64)
-            mask = np.zeros((len(index), width), dtype=np.int64)
+            width = self._width(int(lengths[index].max()))
+            rows = self._rows(len(index))
+            ids = np.zeros((rows, width), dtype=np.int64)
+            mask = np.zeros((rows, width), dtype=np.int64)
             for row, i in enumerate(index):
                 ids[row, : lengths[i]] = encodings[i].ids
                 mask[row, : lengths[i]] = 1
-            return self._pool(self._hidden(ids, mask), mask)
+            ids[len(index) :], mask[len(index) :] = ids[0], mask[0]  # filler rows, when the shape is fixed
+            return self._pool(self._hidden(ids, mask), mask)[: len(index)]
 
         for index, vectors in zip(batches, self._map(run, batches), strict=True):
             out[index] = vectors
@@ -301,6 +312,29 @@ class TorchBF16Encoder(_BatchedEncoder):
         self._torch = torch
         self._model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True).eval()
         self.dimension = int(self._model.config.hidden_size)
+
+    # Fixed batch shapes: bf16 matrix products (oneDNN) give a row last-bit (up to 1e-3) different results in
+    # batches of another shape, so a text's embedding would depend on which texts share its batch. Each text goes
+    # in a batch of SHAPE_ROWS rows and of its own length rounded up to SHAPE_STEP tokens: the same shape for it
+    # whatever the other texts (whose rows do not change its own; measured bitwise). The price, measured on 2
+    # shared cores: 4,103 texts in 4.7 s instead of 3.6 s, a lone call of 6 texts 93 ms instead of 18 ms (filler rows).
+    SHAPE_ROWS = 32
+    SHAPE_STEP = 16
+
+    def _batches(self, lengths: np.ndarray) -> list[np.ndarray]:
+        buckets = -(-lengths // self.SHAPE_STEP)
+        order = np.lexsort((np.arange(len(lengths)), -buckets))
+        batches: list[np.ndarray] = []
+        for bucket in np.unique(buckets[order])[::-1]:
+            members = order[buckets[order] == bucket]
+            batches += [members[k : k + self.SHAPE_ROWS] for k in range(0, len(members), self.SHAPE_ROWS)]
+        return batches
+
+    def _width(self, longest: int) -> int:
+        return -(-longest // self.SHAPE_STEP) * self.SHAPE_STEP
+
+    def _rows(self, texts: int) -> int:
+        return self.SHAPE_ROWS
 
     def _hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         torch = self._torch

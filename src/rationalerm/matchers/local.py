@@ -26,8 +26,10 @@ scored in four steps:
    below its first-stage score, always within its gate).
 
 Every distinct normalised string is embedded once per matcher instance; the human list shared by all models of a
-sample is therefore embedded once per run. Same input, same output: inference is on CPU in eval mode, batches are
-formed in a fixed order and the trees are plain arrays.
+sample is therefore embedded once per run. Same input, same output, whatever else is in the batch: inference is on
+CPU in eval mode, a text's embedding has the same bits in any encoder batch (see :mod:`.encoder`), each pair's
+features come from its own request's lists only, and the trees give each row a value of its own (one call over a
+batch's pairs equals one call per request).
 """
 
 from __future__ import annotations
@@ -596,54 +598,85 @@ class LocalMatcher:
     # -- synchronous API -------------------------------------------------------------------------------------
 
     def match_many(self, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
-        """Match every request; all new strings of the batch are embedded together first."""
+        """Match every request; all new strings of the batch are embedded together first, and the learned
+        scorer's trees run once over all pairs of the batch. A request's matching does not depend on the other
+        requests of its batch (an embedding is the same whatever strings share its encoder batch, see
+        :mod:`.encoder`, and each pair's score depends on its own request's lists only)."""
         self.embed(text for request in requests for text in (*request.human, *request.model))
-        return [
-            self.match_lists(request.human, request.model, getattr(request, "responses", None))
-            for request in requests
-        ]
+        return list(
+            self._match_batch(
+                [(request.human, request.model, getattr(request, "responses", None)) for request in requests]
+            )
+        )
 
     def match_lists(
         self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
     ) -> Matching:
         """The optimal one-to-one graded matching of one human list against one model list. ``responses`` (the
         two responses judged), when given, lets a model item that names no side be placed by its specifics."""
-        if self.scorer is not None and human and model:
-            graded, similarity, x, gate = self._learned(human, model, responses)
-        else:
-            graded, similarity = self._matrices(human, model, responses)
+        return self._match_batch([(human, model, responses)])[0]
+
+    def _match_batch(
+        self, lists: Sequence[tuple[Sequence[str], Sequence[str], tuple[str, str] | None]]
+    ) -> list[Matching]:
+        """:meth:`match_lists` of each (human, model, responses), the learned scorer's two stages each predicted
+        in one call over all pairs of all lists."""
+        if self.scorer is None:
+            return [self._match_graded(human, model, responses) for human, model, responses in lists]
+        inputs = [self._pair_inputs(*entry) if entry[0] and entry[1] else None for entry in lists]
+        present = [entry for entry in inputs if entry is not None]
+        first = (
+            self.scorer.predict(np.concatenate([x.reshape(-1, x.shape[-1]) for _, _, x in present]))
+            if present
+            else np.zeros(0)
+        )
+        results: list[Matching | None] = []
+        second: list[tuple[int, np.ndarray, Matching, np.ndarray, np.ndarray]] = []
+        offset = 0
+        for (human, model, responses), entry in zip(lists, inputs, strict=True):
+            if entry is None:
+                results.append(self._match_graded(human, model, responses))
+                continue
+            similarity, gate, x = entry
+            graded = np.round(first[offset : offset + similarity.size].reshape(similarity.shape) * gate, 4)
+            offset += similarity.size
+            chosen = optimal_matching(np.where(graded > 0, graded + _TIE_BREAK * similarity, 0.0))
+            if self.scorer.stage2 is None:
+                results.append(_from_graded(chosen, graded))
+            else:
+                second.append((len(results), graded, chosen, x, gate))
+                results.append(None)
+        if second:
+            staged = [_stage2_inputs(graded, chosen, x) for _, graded, chosen, x, _ in second]
+            rows = [features for _, features in staged if len(features)]
+            values = self.scorer.stage2.predict(np.concatenate(rows)) if rows else np.zeros(0)
+            offset = 0
+            for (index, graded, chosen, _, gate), (assigned, features) in zip(second, staged, strict=True):
+                own = values[offset : offset + len(features)]
+                offset += len(features)
+                scores = _final_scores(own, assigned, graded, gate, self.scorer)
+                results[index] = Matching(
+                    pairs=tuple(
+                        Match(p.human, p.model, scores[p.human - 1])
+                        if p.model and scores.get(p.human - 1, 0) > 0
+                        else Match(p.human, 0, 0.0)
+                        for p in chosen.pairs
+                    ),
+                    n_human=chosen.n_human,
+                    n_model=chosen.n_model,
+                )
+        return [matching for matching in results if matching is not None]
+
+    def _match_graded(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None
+    ) -> Matching:
+        """The threshold grader's matching (no learned scorer), or the empty matching of an empty list."""
+        graded, similarity = self._matrices(human, model, responses)
         if graded.size == 0:
             return Matching(tuple(Match(i + 1, 0, 0.0) for i in range(len(human))), len(human), len(model))
-        chosen = optimal_matching(np.where(graded > 0, graded + _TIE_BREAK * similarity, 0.0))
-        if self.scorer is not None and self.scorer.stage2 is not None:
-            return self._second_stage(human, model, graded, chosen, x, gate)
-        pairs = tuple(
-            Match(p.human, p.model, float(graded[p.human - 1, p.model - 1]))
-            if p.model
-            else Match(p.human, 0, 0.0)
-            for p in chosen.pairs
+        return _from_graded(
+            optimal_matching(np.where(graded > 0, graded + _TIE_BREAK * similarity, 0.0)), graded
         )
-        return Matching(pairs=pairs, n_human=len(human), n_model=len(model))
-
-    def _second_stage(
-        self,
-        human: Sequence[str],
-        model: Sequence[str],
-        graded: np.ndarray,
-        chosen: Matching,
-        x: np.ndarray,
-        gate: np.ndarray,
-    ) -> Matching:
-        """Rescore the pairs the assignment chose with the scorer's second stage and its recall map (see
-        :func:`second_stage_scores`)."""
-        scores = second_stage_scores(self.scorer.stage2, graded, chosen, x, gate, self.scorer)
-        pairs = tuple(
-            Match(p.human, p.model, scores[p.human - 1])
-            if p.model and scores.get(p.human - 1, 0) > 0
-            else Match(p.human, 0, 0.0)
-            for p in chosen.pairs
-        )
-        return Matching(pairs=pairs, n_human=len(human), n_model=len(model))
 
     def score_matrix(
         self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
@@ -685,17 +718,20 @@ class LocalMatcher:
         are found in one response only is placed on that side: it may then score in full against an item about
         that side and nothing against an item about the other."""
 
-        gate = np.ones((len(human), len(model)))
-        criticised = _criticised_side([self._item(text) for text in human])
-        for j, placed in enumerate(self._placed(model, responses)):
-            for i, h_text in enumerate(human):
-                h = self._item(h_text)
-                if not sides_compatible(h.reading, placed.reading):
+        return self._gate(human, self._placed(model, responses))
+
+    def _gate(self, human: Sequence[str], placed: Sequence[_Item]) -> np.ndarray:
+        gate = np.ones((len(human), len(placed)))
+        items = [self._item(text) for text in human]
+        criticised = _criticised_side(items)
+        for j, m in enumerate(placed):
+            for i, h in enumerate(items):
+                if not sides_compatible(h.reading, m.reading):
                     gate[i, j] = 0.0
-                elif self.polarity_gate and _opposed(h, placed, criticised):
+                elif self.polarity_gate and _opposed(h, m, criticised):
                     gate[i, j] = 0.0
                 else:
-                    gate[i, j] = side_cap(h.reading, placed.reading)
+                    gate[i, j] = side_cap(h.reading, m.reading)
         return gate
 
     def embed(self, texts: Iterable[str]) -> None:
@@ -766,14 +802,10 @@ class LocalMatcher:
             else np.zeros((0, 1))
         )
 
-    def _learned(
+    def _pair_inputs(
         self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The learned first-stage scores, the cosine, the pair features and the gate of every pair.
-
-        A learned score is scaled by the gate: 0 where a side or polarity rule forbids the pair, and a quarter
-        (:data:`SIDELESS_CAP`) of what the point would earn for an item naming no side, so a side-less paraphrase
-        of a human point earns at most partial credit and a vaguer one less."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The cosine, the gate and the learned scorer's pair features of every pair of one request."""
         from .pair_scorer import pair_features
 
         similarity = self.similarity_matrix(human, model)
@@ -785,7 +817,17 @@ class LocalMatcher:
             for t, p in zip(model, placed, strict=True)
         ]
         x = pair_features([self._item_text(t) for t in human], model_texts, similarity, responses)
-        gate = self.gate_matrix(human, model, responses)
+        return similarity, self._gate(human, placed), x
+
+    def _learned(
+        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The learned first-stage scores, the cosine, the pair features and the gate of every pair.
+
+        A learned score is scaled by the gate: 0 where a side or polarity rule forbids the pair, and a quarter
+        (:data:`SIDELESS_CAP`) of what the point would earn for an item naming no side, so a side-less paraphrase
+        of a human point earns at most partial credit and a vaguer one less."""
+        similarity, gate, x = self._pair_inputs(human, model, responses)
         graded = np.round(self.scorer.predict(x) * gate, 4)
         return graded, similarity, x, gate
 
@@ -801,20 +843,37 @@ class LocalMatcher:
         return graded, similarity
 
 
-def second_stage_scores(
-    stage2: Any, graded: np.ndarray, chosen: Matching, x: np.ndarray, gate: np.ndarray, scorer: Any = None
-) -> dict[int, float]:
-    """The final score of each chosen pair (0-based human index -> score): the second stage's, scaled by the
-    pair's gate and never below the pair's first-stage score; then, with ``scorer``'s recall map, all scaled by
-    one factor so the list's recall lands where the map puts it (pairs under a side cap keep their score)."""
-    from .pair_scorer import stage2_features
+def _from_graded(chosen: Matching, graded: np.ndarray) -> Matching:
+    return Matching(
+        pairs=tuple(
+            Match(p.human, p.model, float(graded[p.human - 1, p.model - 1]))
+            if p.model
+            else Match(p.human, 0, 0.0)
+            for p in chosen.pairs
+        ),
+        n_human=chosen.n_human,
+        n_model=chosen.n_model,
+    )
+
+
+def _stage2_inputs(graded: np.ndarray, chosen: Matching, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chosen pairs ((k, 2) 0-based human, model indexes) and their second-stage features."""
+    from .pair_scorer import STAGE2_FEATURES, stage2_features
 
     assigned = np.array([(p.human - 1, p.model - 1) for p in chosen.pairs if p.model], dtype=np.int64)
+    if not len(assigned):
+        return assigned.reshape(0, 2), np.zeros((0, len(STAGE2_FEATURES)))
+    assigned = assigned.reshape(-1, 2)
+    return assigned, stage2_features(graded, assigned, x)
+
+
+def _final_scores(
+    values: np.ndarray, assigned: np.ndarray, graded: np.ndarray, gate: np.ndarray, scorer: Any = None
+) -> dict[int, float]:
+    """The chosen pairs' final scores from the second stage's ``values`` (see :func:`second_stage_scores`)."""
     scores: dict[int, float] = {}
     if not len(assigned):
         return scores
-    assigned = assigned.reshape(-1, 2)
-    values = stage2.predict(stage2_features(graded, assigned, x))
     for (i, j), value in zip(assigned.tolist(), values.tolist(), strict=True):
         scores[i] = max(float(value) * float(gate[i, j]), float(graded[i, j]))
     if scorer is not None and scorer.recall_map is not None and graded.shape[0]:
@@ -825,6 +884,18 @@ def second_stage_scores(
                 if gate[i, j] >= 1.0:  # a capped pair (an item naming no side) keeps its capped score
                     scores[i] = min(scores[i] * factor, 1.0)
     return {i: round(v, 4) for i, v in scores.items()}
+
+
+def second_stage_scores(
+    stage2: Any, graded: np.ndarray, chosen: Matching, x: np.ndarray, gate: np.ndarray, scorer: Any = None
+) -> dict[int, float]:
+    """The final score of each chosen pair (0-based human index -> score): the second stage's, scaled by the
+    pair's gate and never below the pair's first-stage score; then, with ``scorer``'s recall map, all scaled by
+    one factor so the list's recall lands where the map puts it (pairs under a side cap keep their score)."""
+    assigned, features = _stage2_inputs(graded, chosen, x)
+    if not len(assigned):
+        return {}
+    return _final_scores(stage2.predict(features), assigned, graded, gate, scorer)
 
 
 # --------------------------------------------------------------------------------------------------------------

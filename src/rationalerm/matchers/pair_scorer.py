@@ -235,71 +235,101 @@ def pair_features(
     # the side most one-sided, non-praising human items are about: the response the human found fault with
     faults = [sum(h.about == side and not h.joint and h.polarity <= 0 for h in human) for side in (1, 2)]
     criticised = 0 if faults[0] == faults[1] else (1 if faults[0] > faults[1] else 2)
+    # Every feature at once over the (n_human, n_model) grid: per-item values broadcast, the set overlaps counted
+    # per pair in C (set intersections), no per-pair Python beyond them. Same values as a pair-by-pair loop.
     f = {name: k for k, name in enumerate(FEATURES)}
-    for i, h in enumerate(human):
-        for j, m in enumerate(model):
-            v = out[i, j]
-            c = float(cos[i, j])
-            v[f["cos"]] = c
-            v[f["cos_row_margin"]] = row_margin[i, j]
-            v[f["cos_col_margin"]] = col_margin[i, j]
-            v[f["cos_row_max"]] = row_max[i, 0]
-            v[f["cos_col_max"]] = col_max[0, j]
-            v[f["cos_list_mean"]] = list_mean
-            shared = len(h.tokens & m.tokens)
-            v[f["token_overlap_h"]] = shared / max(len(h.tokens), 1)
-            v[f["token_overlap_m"]] = shared / max(len(m.tokens), 1)
-            v[f["overlap_minus_cos"]] = v[f["token_overlap_h"]] - c
-            union = len(h.trigrams | m.trigrams)
-            v[f["char_jaccard"]] = len(h.trigrams & m.trigrams) / union if union else 0.0
-            v[f["numbers_shared"]] = len(h.numbers & m.numbers)
-            v[f["numbers_h_only"]] = len(h.numbers - m.numbers)
-            v[f["numbers_m_only"]] = len(m.numbers - h.numbers)
-            v[f["entities_shared"]] = len(h.entities & m.entities)
-            v[f["entities_h_only"]] = len(h.entities - m.entities)
-            v[f["entities_m_only"]] = len(m.entities - h.entities)
-            m_about = m.about or (evidence[j] or None)
-            v[f["side_same"]] = (
-                1.0 if h.about is not None and m_about == h.about else (-1.0 if h.about and m_about else 0.0)
-            )
-            v[f["side_m_none"]] = float(not m.sides)
-            v[f["side_m_joint"]] = float(m.joint)
-            v[f["side_h_none"]] = float(not h.sides)
-            v[f["side_h_joint"]] = float(h.joint)
-            v[f["side_m_evidence"]] = (
-                0.0 if not evidence[j] or h.about is None else (1.0 if evidence[j] == h.about else -1.0)
-            )
-            v[f["pol_h"]] = h.polarity
-            v[f["pol_m"]] = m.polarity
-            v[f["pol_product"]] = h.polarity * m.polarity
-            v[f["praise_m"]] = float(m.praise)
-            v[f["negation_diff"]] = m.negations - h.negations
-            v[f["len_h"]] = len(h.tokens)
-            v[f["len_m"]] = len(m.tokens)
-            v[f["specific_m"]] = len(m.specifics)
-            v[f["n_human"]] = nh
-            v[f["n_model"]] = nm
-            v[f["m_position"]] = j
-            v[f["list_sided_share"]] = sided_share
-            stems = len(h.stems & m.stems)
-            v[f["stem_overlap_h"]] = stems / max(len(h.stems), 1)
-            v[f["stem_overlap_m"]] = stems / max(len(m.stems), 1)
-            v[f["foreign_m"]] = m.foreign
-            v[f["style_m"]] = m.style
-            v[f["style_h"]] = h.style
-            m_side = m.about or evidence[j]
-            v[f["h_on_criticised"]] = float(bool(criticised) and h.about == criticised)
-            v[f["m_on_criticised"]] = float(bool(criticised) and m_side == criticised)
-            v[f["m_praises_criticised"]] = float(
-                bool(criticised) and m_side == criticised and (m.polarity > 0 or m.praise)
-            )
+
+    def shared(a: list[frozenset[str]], b: list[frozenset[str]]) -> np.ndarray:
+        return np.array([[len(x & y) for y in b] for x in a], dtype=np.int64).reshape(nh, nm)
+
+    def sizes(items: list[frozenset[str]]) -> np.ndarray:
+        return np.array([len(x) for x in items], dtype=np.int64)
+
+    ev = np.array(evidence, dtype=np.int64)
+    h_about = np.array([h.about or 0 for h in human], dtype=np.int64)[:, None]
+    m_about = np.array([m.about or 0 for m in model], dtype=np.int64)
+    m_placed = np.where(m_about > 0, m_about, ev)[None, :]  # its own side, else its specifics' (0: none)
+    ev_row = ev[None, :]
+    h_tokens, m_tokens = [h.tokens for h in human], [m.tokens for m in model]
+    n_tok_h, n_tok_m = sizes(h_tokens)[:, None], sizes(m_tokens)[None, :]
+    tok = shared(h_tokens, m_tokens)
+    tri = shared([h.trigrams for h in human], [m.trigrams for m in model])
+    union = sizes([h.trigrams for h in human])[:, None] + sizes([m.trigrams for m in model])[None, :] - tri
+    num = shared([h.numbers for h in human], [m.numbers for m in model])
+    ent = shared([h.entities for h in human], [m.entities for m in model])
+    stems = shared([h.stems for h in human], [m.stems for m in model])
+    pol_h = np.array([h.polarity for h in human], dtype=float)[:, None]
+    pol_m = np.array([m.polarity for m in model], dtype=float)[None, :]
+    column = np.arange(nm, dtype=float)[None, :]
+
+    def put(name: str, value: Any) -> None:
+        out[:, :, f[name]] = value
+
+    put("cos", cos)
+    put("cos_row_margin", row_margin)
+    put("cos_col_margin", col_margin)
+    put("cos_row_max", row_max)
+    put("cos_col_max", col_max)
+    put("cos_list_mean", list_mean)
+    overlap_h = tok / np.maximum(n_tok_h, 1)
+    put("token_overlap_h", overlap_h)
+    put("token_overlap_m", tok / np.maximum(n_tok_m, 1))
+    put("overlap_minus_cos", overlap_h - cos)
+    put("char_jaccard", np.divide(tri, union, out=np.zeros((nh, nm)), where=union > 0))
+    put("numbers_shared", num)
+    put("numbers_h_only", sizes([h.numbers for h in human])[:, None] - num)
+    put("numbers_m_only", sizes([m.numbers for m in model])[None, :] - num)
+    put("entities_shared", ent)
+    put("entities_h_only", sizes([h.entities for h in human])[:, None] - ent)
+    put("entities_m_only", sizes([m.entities for m in model])[None, :] - ent)
+    put(
+        "side_same",
+        np.where(
+            (h_about > 0) & (m_placed == h_about), 1.0, np.where((h_about > 0) & (m_placed > 0), -1.0, 0.0)
+        ),
+    )
+    put("side_m_none", np.array([float(not m.sides) for m in model])[None, :])
+    put("side_m_joint", np.array([float(m.joint) for m in model])[None, :])
+    put("side_h_none", np.array([float(not h.sides) for h in human])[:, None])
+    put("side_h_joint", np.array([float(h.joint) for h in human])[:, None])
+    put(
+        "side_m_evidence",
+        np.where((ev_row == 0) | (h_about == 0), 0.0, np.where(ev_row == h_about, 1.0, -1.0)),
+    )
+    put("pol_h", pol_h)
+    put("pol_m", pol_m)
+    put("pol_product", pol_h * pol_m)
+    put("praise_m", np.array([float(m.praise) for m in model])[None, :])
+    put(
+        "negation_diff",
+        np.array([m.negations for m in model])[None, :] - np.array([h.negations for h in human])[:, None],
+    )
+    put("len_h", n_tok_h)
+    put("len_m", n_tok_m)
+    put("specific_m", np.array([len(m.specifics) for m in model])[None, :])
+    put("n_human", nh)
+    put("n_model", nm)
+    put("m_position", column)
+    put("list_sided_share", sided_share)
+    put("stem_overlap_h", stems / np.maximum(sizes([h.stems for h in human])[:, None], 1))
+    put("stem_overlap_m", stems / np.maximum(sizes([m.stems for m in model])[None, :], 1))
+    put("foreign_m", np.array([m.foreign for m in model])[None, :])
+    put("style_m", np.array([m.style for m in model])[None, :])
+    put("style_h", np.array([h.style for h in human])[:, None])
+    if criticised:
+        m_on = m_placed == criticised
+        put("h_on_criticised", (h_about == criticised).astype(float))
+        put("m_on_criticised", m_on.astype(float))
+        praises = np.array([m.polarity > 0 or m.praise for m in model])[None, :]
+        put("m_praises_criticised", (m_on & praises).astype(float))
     return out
 
 
 # --------------------------------------------------------------------------------------------------------------
 # The stored ensemble
 
-_PACKED: dict[int, tuple[Any, tuple[np.ndarray, ...]]] = {}
+_PACKED: dict[int, tuple[Any, Any]] = {}
+_CHUNK = 2048  # rows per step of PairScorer.predict
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,39 +352,70 @@ class PairScorer:
         return float(np.interp(recall, self.recall_map[0], self.recall_map[1]))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
+        """The ensemble's prediction of every row of ``x`` (any leading shape, last axis the features).
+
+        Each row's value depends on that row alone (so on nothing else a batch holds): the trees are padded to
+        complete trees of one depth, every split of every tree is tested at once, and each row's leaf values are
+        summed over the trees in tree order. Rows go through in chunks to bound memory."""
         x = np.asarray(x, dtype=float)
         shape = x.shape[:-1]
         flat = x.reshape(-1, x.shape[-1])
         if not len(flat) or not self.trees:
             return np.clip(np.full(shape, self.base), 0.0, 1.0)
-        left, right, feature, threshold, value = self._packed()
-        trees = np.arange(left.shape[0])[None, :]
-        node = np.zeros((len(flat), left.shape[0]), dtype=np.int64)  # every row walks every tree at once
-        rows = np.arange(len(flat))[:, None]
-        for _ in range(left.shape[1]):
-            lnode = left[trees, node]
-            inner = lnode >= 0
-            if not inner.any():
-                break
-            go_left = flat[rows, feature[trees, node]] <= threshold[trees, node]
-            node = np.where(inner, np.where(go_left, lnode, right[trees, node]), node)
-        total = self.base + self.rate * value[trees, node].sum(axis=1)
+        feature, threshold, leaves, depth = self._packed()
+        n_trees = leaves.shape[0]
+        offsets = (np.arange(n_trees, dtype=np.int64) * leaves.shape[1])[None, :]
+        flat_leaves = leaves.ravel()
+        sums = np.empty(len(flat))
+        for start in range(0, len(flat), _CHUNK):
+            rows = flat[start : start + _CHUNK]
+            # (rows, trees, 2**depth - 1): whether each split of each tree sends the row left
+            left = (rows[:, feature] <= threshold).reshape(len(rows), n_trees, -1)
+            position = np.zeros((len(rows), n_trees), dtype=np.int64)
+            for level in range(depth):
+                first = (1 << level) - 1
+                goes_left = np.take_along_axis(
+                    left[:, :, first : 2 * first + 1], position[:, :, None], axis=2
+                )
+                position = 2 * position + (~goes_left[:, :, 0])
+            sums[start : start + len(rows)] = flat_leaves[offsets + position].sum(axis=1)
+        total = self.base + self.rate * sums
         return np.clip(total, 0.0, 1.0).reshape(shape)
 
-    def _packed(self) -> tuple[np.ndarray, ...]:
-        """The trees as padded (n_trees, max_nodes) arrays, built once."""
+    def _packed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """The trees as complete binary trees of the ensemble's depth, built once: split features and thresholds
+        flattened in (tree, heap order) and the leaf values (n_trees, 2**depth). A leaf above the full depth
+        becomes splits whose every leaf holds its value."""
         packed = _PACKED.get(id(self))
         if packed is None or packed[0] is not self:
-            width = max(len(t[0]) for t in self.trees)
-            arrays = []
-            for k, fill in enumerate((-1, -1, 0, 0.0, 0.0)):
-                dtype = np.int64 if k < 3 else float
-                out = np.full((len(self.trees), width), fill, dtype=dtype)
-                for t, tree in enumerate(self.trees):
-                    out[t, : len(tree[k])] = tree[k]
-                arrays.append(out)
-            arrays[2] = np.maximum(arrays[2], 0)  # leaves hold feature -2: any column will do, never read
-            packed = (self, tuple(arrays))
+
+            def depth_of(tree: tuple[np.ndarray, ...], node: int = 0) -> int:
+                left, right = tree[0], tree[1]
+                if left[node] < 0:
+                    return 0
+                return 1 + max(depth_of(tree, int(left[node])), depth_of(tree, int(right[node])))
+
+            depth = max(depth_of(tree) for tree in self.trees)
+            splits = (1 << depth) - 1
+            feature = np.zeros((len(self.trees), splits), dtype=np.int64)
+            threshold = np.full((len(self.trees), splits), np.inf)
+            leaves = np.zeros((len(self.trees), 1 << depth))
+            for t, (left, right, feat, thresh, value) in enumerate(self.trees):
+                stack = [(0, 0, 0)]  # (node of the tree, heap slot, level)
+                while stack:
+                    node, slot, level = stack.pop()
+                    if level == depth:
+                        leaves[t, slot - splits] = value[node]
+                    elif left[node] < 0:  # a leaf above the full depth: both ways lead to its value
+                        stack += [(node, 2 * slot + 1, level + 1), (node, 2 * slot + 2, level + 1)]
+                    else:
+                        feature[t, slot] = feat[node]
+                        threshold[t, slot] = thresh[node]
+                        stack += [
+                            (int(left[node]), 2 * slot + 1, level + 1),
+                            (int(right[node]), 2 * slot + 2, level + 1),
+                        ]
+            packed = (self, (feature.ravel(), threshold.ravel(), leaves, depth))
             _PACKED[id(self)] = packed
         return packed[1]
 
@@ -469,26 +530,29 @@ def stage2_features(pred: np.ndarray, assigned: np.ndarray, x: np.ndarray) -> np
     first_row = x[0]  # the model items' own features are the same in every row
     mean_len_m = float(first_row[:, f["len_m"]].mean())
     specific_share = float((first_row[:, f["specific_m"]] > 0).mean())
-    for k, (i, j) in enumerate(assigned):
-        v = x[i, j]
-        others = np.delete(chosen, k)
-        out[k] = (
-            chosen[k],
-            float(others.sum() / n_human),
-            float((others >= 0.5).sum() / n_human),
-            float((others > 0.05).sum() / n_human),
-            v[f["cos"]],
-            v[f["cos_row_margin"]],
-            v[f["side_same"]],
-            v[f["token_overlap_h"]],
-            v[f["n_human"]],
-            float(picked[:, f["cos"]].mean()),
-            float(picked[:, f["token_overlap_h"]].mean()),
-            v[f["len_m"]],
-            mean_len_m,
-            specific_share,
-            v[f["specific_m"]],
-        )
+    k = len(assigned)
+    # row k: every chosen score but the k-th, in list order (the same sums as deleting it)
+    others = np.broadcast_to(chosen, (k, k))[~np.eye(k, dtype=bool)].reshape(k, k - 1)
+    v = picked
+    columns = (
+        chosen,
+        others.sum(axis=1) / n_human,
+        (others >= 0.5).sum(axis=1) / n_human,
+        (others > 0.05).sum(axis=1) / n_human,
+        v[:, f["cos"]],
+        v[:, f["cos_row_margin"]],
+        v[:, f["side_same"]],
+        v[:, f["token_overlap_h"]],
+        v[:, f["n_human"]],
+        float(picked[:, f["cos"]].mean()),
+        float(picked[:, f["token_overlap_h"]].mean()),
+        v[:, f["len_m"]],
+        mean_len_m,
+        specific_share,
+        v[:, f["specific_m"]],
+    )
+    for column, value in enumerate(columns):
+        out[:, column] = value
     return out
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from .. import aio
+from ..aio import run as run_async
 from ..parse import ParseFailure
 from ..records import Matching
 
@@ -57,7 +57,7 @@ class RequestMatcher(Matcher, Protocol):
 
 def match_sync(matcher: Matcher, requests: Sequence[MatchRequest]) -> list[MatchOutcome]:
     """Run ``matcher.match`` from synchronous code (no running event loop)."""
-    return aio.run(matcher.match(requests))
+    return run_async(matcher.match(requests))
 
 
 __all__ = ["MatchOutcome", "MatchRequest", "Matcher", "RequestMatcher", "match_sync"]

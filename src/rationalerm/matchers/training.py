@@ -17,15 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..stats.consistency import paper_metrics
+from ..errors import InputError
+from ..io import RowProblem, iter_jsonl
 from ..records import Matching
+from ..stats.consistency import paper_metrics
 
 PUBLIC_JUDGES = ("grounded", "partial", "superficial")
 
@@ -47,49 +49,49 @@ class Unit:
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{where}: expected a list of strings")
+        raise InputError(f"{where}: expected a list of strings")
     return tuple(value)
+
+
+def _rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line, row)`` of a JSONL file read by the one JSONL reader (:func:`rationalerm.io.iter_jsonl`: UTF-8 and
+    JSON-array checks included); a line that is not a JSON object is an :class:`InputError` naming file and line."""
+    for number, row in iter_jsonl(path):
+        if isinstance(row, RowProblem):
+            raise InputError(row)
+        yield number, row
 
 
 def read_public(path: str | Path) -> list[Unit]:
     """Units of a file in the public labelled layout (three judges per row)."""
     units = []
-    with Path(path).open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+    for number, row in _rows(path):
+        where = f"{path}:{number}"
+        human = _strings(row.get("human-checklist"), f"{where}: human-checklist")
+        responses = (str(row.get("response1", "")), str(row.get("response2", "")))
+        for judge in PUBLIC_JUDGES:
+            key = f"model-{judge}-checklist"
+            if key not in row:
                 continue
-            where = f"{path}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{where}: not JSON ({exc.msg})") from None
-            human = _strings(row.get("human-checklist"), f"{where}: human-checklist")
-            responses = (str(row.get("response1", "")), str(row.get("response2", "")))
-            for judge in PUBLIC_JUDGES:
-                key = f"model-{judge}-checklist"
-                if key not in row:
-                    continue
-                model = _strings(row[key], f"{where}: {key}")
-                triples = (row.get("gold") or {}).get(judge)
-                if not isinstance(triples, list) or len(triples) != len(human):
-                    raise ValueError(f"{where}: gold.{judge} needs one triple per human item")
-                traps = (
-                    tuple(int(t) for t in row.get("superficial-trap-items", []))
-                    if judge == "superficial"
-                    else ()
+            model = _strings(row[key], f"{where}: {key}")
+            triples = (row.get("gold") or {}).get(judge)
+            if not isinstance(triples, list) or len(triples) != len(human):
+                raise InputError(f"{where}: gold.{judge} needs one triple per human item")
+            traps = (
+                tuple(int(t) for t in row.get("superficial-trap-items", [])) if judge == "superficial" else ()
+            )
+            units.append(
+                Unit(
+                    sample=str(row["id"]),
+                    domain=str(row.get("domain", "")),
+                    model_name=judge,
+                    human=human,
+                    model=model,
+                    gold=Matching.from_triples(triples, len(human), len(model)),
+                    traps=traps,
+                    responses=responses,
                 )
-                units.append(
-                    Unit(
-                        sample=str(row["id"]),
-                        domain=str(row.get("domain", "")),
-                        model_name=judge,
-                        human=human,
-                        model=model,
-                        gold=Matching.from_triples(triples, len(human), len(model)),
-                        traps=traps,
-                        responses=responses,
-                    )
-                )
+            )
     return units
 
 
@@ -172,7 +174,7 @@ def fit_local(
     from .pair_scorer import FEATURES, STAGE2_FEATURES, fit_scorer, stage2_features
 
     if not units:
-        raise ValueError("no labelled matching to fit the local matcher on")
+        raise InputError("no labelled matching to fit the local matcher on")
     matcher.embed(t for u in units for t in (*u.human, *u.model))
     feats = [matcher.feature_array(u.human, u.model, u.responses) for u in units]
     labels = [pair_labels(u) for u in units]
@@ -384,12 +386,12 @@ def _run_files(paths: Sequence[str | Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*.jsonl") if p.is_file())
             if not found:
-                raise ValueError(f"{path}: no .jsonl run file in this folder")
+                raise InputError(f"{path}: no .jsonl run file in this folder")
             files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
-            raise ValueError(f"{path}: no such file or folder")
+            raise InputError(f"{path}: no such file or folder")
     return files
 
 
@@ -406,82 +408,71 @@ def read_runs(paths: Sequence[str | Path], model: str | None = None, max_model_i
     skipped: list[str] = []
     judges: set[str] = set()
     for path in _run_files(paths):
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{number}"
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{where}: not JSON ({exc.msg})") from None
-                if not isinstance(row, dict):
-                    raise ValueError(f"{where}: expected a JSON object, got {type(row).__name__}")
-                try:
-                    metadata, text, _ = read_metajudge_row(row)
-                except RecordError as exc:
-                    raise ValueError(f"{where}: {exc}") from None
-                block = row.get("rationalerm") if isinstance(row.get("rationalerm"), dict) else {}
-                judged = block.get("model") or model
-                if not judged:
-                    raise ValueError(
-                        f"{where}: no rationalerm.model in the row; name the judged model with --model"
-                    )
-                provenance = block.get("provenance") if isinstance(block.get("provenance"), dict) else {}
-                if provenance.get("judge_model"):
-                    judges.add(str(provenance["judge_model"]))
-                human_key = find_key(metadata, "human-checklist")
-                human = metadata.get(human_key) if human_key else None
-                checklist = metadata.get(model_keys(metadata, str(judged)).checklist)
-                if not isinstance(human, list) or not all(isinstance(h, str) for h in human) or not human:
-                    raise ValueError(f"{where}: metadata.human-checklist: missing or not a list of strings")
-                if not isinstance(checklist, list) or not all(isinstance(m, str) for m in checklist):
-                    raise ValueError(
-                        f"{where}: metadata.{judged}-checklist: missing or not a list of strings"
-                    )
-                sent = block.get("model_items_sent")
-                n_model = (
-                    int(sent) if isinstance(sent, int) and sent >= 0 else min(len(checklist), max_model_items)
+        for number, row in _rows(path):
+            where = f"{path}:{number}"
+            try:
+                metadata, text, _ = read_metajudge_row(row)
+            except RecordError as exc:
+                raise InputError(f"{where}: {exc}") from None
+            block = row.get("rationalerm") if isinstance(row.get("rationalerm"), dict) else {}
+            judged = block.get("model") or model
+            if not judged:
+                raise InputError(
+                    f"{where}: no rationalerm.model in the row; name the judged model with --model"
                 )
-                if block and block.get("status") not in (None, "ok"):
-                    skipped.append(
-                        f"{where}: judging {block.get('status')} ({block.get('reason') or 'no reason'})"
-                    )
-                    continue
-                triples = block.get("matching")
-                if isinstance(triples, list):
-                    try:
-                        gold = Matching.from_triples(triples, len(human), n_model)
-                    except (TypeError, ValueError):
-                        raise ValueError(
-                            f"{where}: rationalerm.matching: not [human, model, score] triples"
-                        ) from None
-                else:
-                    parsed = parse_metajudge(text, len(human), n_model)
-                    if isinstance(parsed, ParseFailure):
-                        skipped.append(f"{where}: the judge's answer does not parse ({parsed.reason})")
-                        continue
-                    gold = parsed
-                for pair in gold.pairs:
-                    if not (
-                        1 <= pair.human <= len(human) and 0 <= pair.model <= n_model and 0 <= pair.score <= 1
-                    ):
-                        raise ValueError(f"{where}: matching: triple {list(pair)} out of range")
-                sample_id = str(metadata.get("id") or metadata.get("sample_id") or f"{path.name}:{number}")
-                units.append(
-                    Unit(
-                        sample=sample_id,
-                        domain=str(metadata.get("domain") or ""),
-                        model_name=str(judged),
-                        human=tuple(human),
-                        model=tuple(checklist[:n_model]),
-                        gold=gold,
-                        responses=(
-                            str(metadata.get("response1") or ""),
-                            str(metadata.get("response2") or ""),
-                        ),
-                    )
+            provenance = block.get("provenance") if isinstance(block.get("provenance"), dict) else {}
+            if provenance.get("judge_model"):
+                judges.add(str(provenance["judge_model"]))
+            human_key = find_key(metadata, "human-checklist")
+            human = metadata.get(human_key) if human_key else None
+            checklist = metadata.get(model_keys(metadata, str(judged)).checklist)
+            if not isinstance(human, list) or not all(isinstance(h, str) for h in human) or not human:
+                raise InputError(f"{where}: metadata.human-checklist: missing or not a list of strings")
+            if not isinstance(checklist, list) or not all(isinstance(m, str) for m in checklist):
+                raise InputError(f"{where}: metadata.{judged}-checklist: missing or not a list of strings")
+            sent = block.get("model_items_sent")
+            n_model = (
+                int(sent) if isinstance(sent, int) and sent >= 0 else min(len(checklist), max_model_items)
+            )
+            if block and block.get("status") not in (None, "ok"):
+                skipped.append(
+                    f"{where}: judging {block.get('status')} ({block.get('reason') or 'no reason'})"
                 )
+                continue
+            triples = block.get("matching")
+            if isinstance(triples, list):
+                try:
+                    gold = Matching.from_triples(triples, len(human), n_model)
+                except (TypeError, ValueError):
+                    raise InputError(
+                        f"{where}: rationalerm.matching: not [human, model, score] triples"
+                    ) from None
+            else:
+                parsed = parse_metajudge(text, len(human), n_model)
+                if isinstance(parsed, ParseFailure):
+                    skipped.append(f"{where}: the judge's answer does not parse ({parsed.reason})")
+                    continue
+                gold = parsed
+            for pair in gold.pairs:
+                if not (
+                    1 <= pair.human <= len(human) and 0 <= pair.model <= n_model and 0 <= pair.score <= 1
+                ):
+                    raise InputError(f"{where}: matching: triple {list(pair)} out of range")
+            sample_id = str(metadata.get("id") or metadata.get("sample_id") or f"{path.name}:{number}")
+            units.append(
+                Unit(
+                    sample=sample_id,
+                    domain=str(metadata.get("domain") or ""),
+                    model_name=str(judged),
+                    human=tuple(human),
+                    model=tuple(checklist[:n_model]),
+                    gold=gold,
+                    responses=(
+                        str(metadata.get("response1") or ""),
+                        str(metadata.get("response2") or ""),
+                    ),
+                )
+            )
     return RunUnits(units, skipped, judges)
 
 
@@ -511,7 +502,7 @@ def calibrate(
 
     train, test = split_units(runs.units, test_share)
     if len({u.sample for u in train}) < MIN_TRAIN_SAMPLES or not test:
-        raise ValueError(
+        raise InputError(
             f"calibration needs at least {MIN_TRAIN_SAMPLES} judged samples to fit on and some to test on; "
             f"the runs hold {len({u.sample for u in runs.units})} usable samples"
         )

@@ -46,7 +46,6 @@ import gc
 import importlib.util
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -57,37 +56,11 @@ from pathlib import Path
 from rationalerm import aio
 from rationalerm.aio import EVENT_LOOP_ENV, event_loop_name
 from rationalerm.reward import RewardConfig, RewardSample, RewardScorer
-from rationalerm.reward.adversarial import VERDICT_BOX, render_completion
+from rationalerm.reward.adversarial import VERDICT_BOX
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _rollouts import DEMO, SERVER, workload
 from schedule_bound import scripted_latencies, zero_cost_efficiency
-
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = ROOT / "tests" / "judge_server.py"
-DEMO = ROOT / "examples" / "helpsteer3_atomic_demo.jsonl"
-JUDGES = ("judge-grounded", "judge-mixed", "judge-surface")
-
-
-def workload(
-    prompts: int, rollouts: int, unique: bool, seed: int = 0
-) -> tuple[list[str], list[RewardSample]]:
-    rows = [json.loads(line) for line in DEMO.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rng = random.Random(seed)
-    completions, samples = [], []
-    for p in range(prompts):
-        row = rows[p % len(rows)]
-        tag = f" [case {p}]"
-        sample = RewardSample.from_row({**row, "human-checklist": [h + tag for h in row["human-checklist"]]})
-        pool = [r + tag for judge in JUDGES for r in row[f"{judge}-checklist"]]
-        for k in range(rollouts):
-            reasons = rng.sample(pool, rng.randint(4, 5))
-            if unique:
-                reasons = [f"{r} (rollout {k})" for r in reasons]
-            completions.append(
-                render_completion(reasons, VERDICT_BOX[sample.human_label], preamble=f"Rollout {k}.")
-            )
-            samples.append(sample)
-    return completions, samples
 
 
 def _server_stats(url: str) -> dict:

@@ -58,7 +58,7 @@ from typing import Any
 from rationalerm.reward import RewardSample
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reward_throughput import SERVER, workload
+from _rollouts import SERVER, workload
 
 ROOT = Path(__file__).resolve().parent.parent
 VERL_PYTHON = ROOT / ".venv-verl" / "bin" / "python"

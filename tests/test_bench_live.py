@@ -24,7 +24,7 @@ from rationalerm.bench.judgebench import JudgeBenchPair, load_judgebench_pairs, 
 from rationalerm.bench.rmbench import RMBenchItem, load_pair_verdicts, load_rmbench_dir
 from rationalerm.cli import app
 from rationalerm.llm import JudgePool
-from rationalerm.runs.bench import judge_judgebench, judge_rmbench
+from rationalerm.runs.bench import bench_judgebench_async, bench_rmbench_async
 from rationalerm.runs.generate import GenRMSettings
 from rationalerm.prompts.chat import sanitize_block
 
@@ -281,7 +281,7 @@ def test_judgebench_workflow_single_game_ralign_concurrent(judge_server, tmp_pat
 
     async def go():
         async with JudgePool("genrm-x", judge_server.url, api_key=KEY, timeout=5, max_retries=0) as pool:
-            return await judge_judgebench(
+            return await bench_judgebench_async(
                 pairs, pool, GenRMSettings(style="ralign"), output=tmp_path / "jb.jsonl", single_game=True
             )
 
@@ -464,7 +464,7 @@ def test_rmbench_workflow_single_game_and_usage_errors(judge_server, tmp_path):
 
     async def go():
         async with JudgePool("genrm-x", judge_server.url, api_key=KEY, timeout=5, max_retries=0) as pool:
-            return await judge_rmbench(items, pool, output=tmp_path / "rm.jsonl", single_game=True)
+            return await bench_rmbench_async(items, pool, output=tmp_path / "rm.jsonl", single_game=True)
 
     run = asyncio.run(go())
     assert len(judge_server.requests) == 9 * len(items)

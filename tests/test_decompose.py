@@ -12,7 +12,7 @@ from pathlib import Path
 from judge_server import chat_reply, prompt_text
 from rationalerm.llm import JudgePool
 from rationalerm.records import sample_from_row
-from rationalerm.runs.decompose import DecomposeSettings, decompose_rationales, field_texts
+from rationalerm.runs.decompose import DecomposeSettings, decompose_async, field_texts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "judge_side"
 SOURCE = FIXTURES / "helpsteer3_preference.jsonl"
@@ -37,7 +37,7 @@ def decomposer(request: dict, number: int):
 def run(server, output, **kwargs):
     async def go():
         async with JudgePool("decomposer", server.url, timeout=5, backoff_base=0.01, max_retries=1) as pool:
-            return await decompose_rationales(SOURCE, output, pool=pool, **kwargs)
+            return await decompose_async(SOURCE, output, pool=pool, **kwargs)
 
     return asyncio.run(go())
 

@@ -13,7 +13,7 @@ import pytest
 
 from judge_server import JudgeServer, Reply, chat_reply, prompt_text
 from rationalerm.llm import JudgePool
-from rationalerm.runs.generate import GenRMSettings, generate_judgments, judge_pair
+from rationalerm.runs.generate import GenRMSettings, generate_async, judge_pair
 
 FIXTURES = Path(__file__).parent / "fixtures" / "judge_side"
 KEY = "sk-test-SECRET-generate-41"
@@ -52,7 +52,7 @@ def run(server: JudgeServer, source: Path, output: Path, **kwargs):
         async with JudgePool(
             "genrm-x", server.url, api_key=KEY, timeout=5, backoff_base=0.01, max_retries=1
         ) as pool:
-            return await generate_judgments(source, output, pool=pool, model_name="gx", **kwargs)
+            return await generate_async(source, output, pool=pool, model_name="gx", **kwargs)
 
     return asyncio.run(go())
 
@@ -252,11 +252,11 @@ def test_cli_generate_end_to_end(judge_server, tmp_path):
 
 
 def test_synchronous_generate_file_opens_its_own_pool(judge_server, tmp_path):
-    from rationalerm.runs.generate import generate_file
+    from rationalerm.runs.generate import generate
 
     judge_server.script = honest_genrm
     output = tmp_path / "sync.jsonl"
-    summary = generate_file(
+    summary = generate(
         FIXTURES / "pairs_mixed.jsonl",
         output,
         judge_model="genrm-x",

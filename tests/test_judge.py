@@ -22,7 +22,7 @@ from rationalerm.matchers.llm import LLMMatcher
 from rationalerm.parse import ParseFailure, parse_metajudge
 from rationalerm.records import Matching, sample_from_row
 from rationalerm.runs.analyze import analyze
-from rationalerm.runs.judge import judge_file, judge_samples
+from rationalerm.runs.judge import judge_async, judge_samples
 
 MODEL = "genrm"
 KEY = "sk-test-SECRET-7c1e0b93d2"
@@ -62,7 +62,7 @@ def run_judge(
             "judge-1", server.url, api_key=KEY, timeout=2, backoff_base=0.01, max_retries=2, concurrency=8
         ) as pool:
             matcher = LLMMatcher(pool, structured=structured, temperature=0.6, max_tokens=256)
-            return await judge_file(
+            return await judge_async(
                 source, output, model=MODEL, matcher=matcher, max_model_items=max_model_items, **kwargs
             )
 

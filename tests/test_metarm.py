@@ -17,7 +17,7 @@ import pytest
 from judge_server import chat_reply, prompt_text
 from rationalerm.llm import JudgePool
 from rationalerm.stats.ralign import RAlignItem, ralign_by_domain, ralign_report, ralign_scores
-from rationalerm.runs.metarm import RAlignSettings, run_metarm, write_golden
+from rationalerm.runs.metarm import RAlignSettings, golden_async, metarm_async
 
 FIXTURES = Path(__file__).parent / "fixtures" / "judge_side"
 SOURCE = FIXTURES / "genrm_output.jsonl"
@@ -121,7 +121,7 @@ def metarm_script(request: dict, number: int):
 def run_metarm_sync(server, output):
     async def go():
         async with JudgePool("metarm-x", server.url, timeout=5, backoff_base=0.01, max_retries=1) as pool:
-            return await run_metarm(
+            return await metarm_async(
                 SOURCE, output, pool=pool, model_name="gx", settings=RAlignSettings(max_format_retries=1)
             )
 
@@ -177,7 +177,7 @@ def test_golden_judgments_must_box_the_gold_letter(judge_server, tmp_path):
 
     async def go():
         async with JudgePool("gold-x", judge_server.url, timeout=5) as pool:
-            return await write_golden(
+            return await golden_async(
                 source, output, pool=pool, settings=RAlignSettings(max_format_retries=1)
             )
 

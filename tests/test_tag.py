@@ -34,7 +34,7 @@ from rationalerm.runs.tag import (
     Tagger,
     TagRunSummary,
     render_tag_prompt,
-    tag_file,
+    tag_async,
     tag_rates,
 )
 
@@ -207,7 +207,7 @@ def run_tagging(path: Path, out: Path, url: str, judge: str = "tagger", **option
     async def run() -> TagRunSummary:
         async with JudgePool(judge, url, max_retries=0, concurrency=4) as pool:
             tagger = Tagger(pool, temperature=0.0, max_format_retries=1, **options)
-            return await tag_file(path, out, model="m", tagger=tagger)
+            return await tag_async(path, out, model="m", tagger=tagger)
 
     return asyncio.run(run())
 

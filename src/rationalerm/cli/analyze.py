@@ -13,7 +13,15 @@ import typer
 from ..errors import ConfigError
 from .app import app
 from .console import ProblemPrinter, console, fail, say
-from .options import InputPolicy, shown, with_options
+from .options import (
+    BootstrapOpt,
+    BootstrapSeedOpt,
+    InputPolicy,
+    MaxModelItemsOpt,
+    ModeOpt,
+    shown,
+    with_options,
+)
 
 
 @app.command()
@@ -23,22 +31,14 @@ def analyze(
     model: Annotated[
         str | None, typer.Option("--model", help="The judged model (default: found in each file).")
     ] = None,
-    mode: Annotated[str, typer.Option("--mode", help="paper (one-to-one, paper AP) or reference.")] = "paper",
+    mode: ModeOpt = "paper",
     sort_by: Annotated[str, typer.Option("--sort-by", help="recall, precision, f1 or ap.")] = "recall",
     by_domain: Annotated[bool, typer.Option("--by-domain", help="Also print a per-domain table.")] = False,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write the results as CSV.")] = None,
-    max_model_items: Annotated[
-        int, typer.Option("--max-model-items", help="Model reasons considered in paper mode (0 = all).")
-    ] = 5,
-    bootstrap: Annotated[
-        int,
-        typer.Option(
-            "--bootstrap",
-            help="Bootstrap resamples for the 95% CIs (computed when --by-domain, --json or --csv shows them).",
-        ),
-    ] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    max_model_items: MaxModelItemsOpt = 5,
+    bootstrap: BootstrapOpt = 1000,  # computed only where --by-domain, --json or --csv shows the intervals
+    seed: BootstrapSeedOpt = 0,
     *,
     inputs: InputPolicy,
 ) -> None:

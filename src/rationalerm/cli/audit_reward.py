@@ -13,7 +13,7 @@ import typer
 from ..errors import ConfigError
 from .app import app
 from .console import console, fail
-from .options import Judge, MatcherChoice, llm_judge, shown, with_options
+from .options import GuardReasonsOpt, Judge, MatcherChoice, llm_judge, shown, with_options
 
 
 @app.command(name="audit-reward")
@@ -44,7 +44,7 @@ def audit_reward_command(
             "reasons: the honest mean).",
         ),
     ] = 1 / 3,
-    max_reasons: Annotated[int, typer.Option("--max-reasons", help="The guards' reason cap (0 = none).")] = 8,
+    max_reasons: GuardReasonsOpt = 8,
     limit: Annotated[int, typer.Option("--limit", help="Audit only the first N rows (0 = all).")] = 0,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")] = None,
     *,

@@ -17,7 +17,19 @@ from rich.text import Text
 from ..errors import ConfigError
 from .app import app
 from .console import ProblemPrinter, console, fail, progress_bar, say
-from .options import InputPolicy, Judge, LabelsFromOpt, MatcherChoice, llm_judge, shown, with_options
+from .options import (
+    BootstrapOpt,
+    InputPolicy,
+    Judge,
+    LabelsFromOpt,
+    MatcherChoice,
+    MaxModelItemsOpt,
+    ModeOpt,
+    SplitOpt,
+    llm_judge,
+    shown,
+    with_options,
+)
 
 
 @app.command()
@@ -35,10 +47,7 @@ def evaluate(
             "or the Hub id Qwen/RationaleRM (the hub cache when HF_HUB_OFFLINE=1).",
         ),
     ],
-    split: Annotated[
-        str | None,
-        typer.Option("--split", help="Split of Qwen/RationaleRM or its snapshot: test (default) or full."),
-    ] = None,
+    split: SplitOpt = None,
     labels_from: LabelsFromOpt = "auto",
     model: Annotated[
         list[str] | None,
@@ -47,13 +56,9 @@ def evaluate(
     output_dir: Annotated[
         Path | None, typer.Option("--output-dir", help="Report folder (default: runs/<input name>).")
     ] = None,
-    mode: Annotated[str, typer.Option("--mode", help="paper (default) or reference.")] = "paper",
-    max_model_items: Annotated[
-        int, typer.Option("--max-model-items", help="Reasons per model that count (0 = all).")
-    ] = 5,
-    bootstrap: Annotated[
-        int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")
-    ] = 1000,
+    mode: ModeOpt = "paper",
+    max_model_items: MaxModelItemsOpt = 5,
+    bootstrap: BootstrapOpt = 1000,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seed (bootstrap; also sent to an LLM judge).")
     ] = None,

@@ -13,7 +13,7 @@ import typer
 from ..errors import ConfigError, InputError
 from .app import app
 from .jobs import FileJob, print_run_summary
-from .options import GenRMChoice, Judge, default_output, shown, with_options
+from .options import GenRMChoice, Judge, SplitOpt, default_output, shown, with_options
 
 
 @app.command()
@@ -33,12 +33,7 @@ def generate(
         str, typer.Option("--model-name", help="Name for the output keys: '<NAME>-checklist' ...")
     ],
     swap: Annotated[bool, typer.Option("--swap", help="Also judge with the responses swapped.")] = False,
-    split: Annotated[
-        str | None,
-        typer.Option(
-            "--split", help="Split of Qwen/RationaleRM or its snapshot folder: test (default) or full."
-        ),
-    ] = None,
+    split: SplitOpt = None,
     *,
     genrm: GenRMChoice,
     job: FileJob,

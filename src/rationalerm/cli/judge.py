@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from .app import app
 from .console import fail, print_pairs, say, warn
 from .jobs import FileJob, count_rows
-from .options import Judge, require_file, safe_name, with_options
+from .options import Judge, MaxModelItemsOpt, require_file, safe_name, with_options
 
 OPTIONS = FileJob.shown(
     Judge(),
@@ -37,9 +37,7 @@ def judge(
         Path, typer.Argument(help="HelpSteer3-Atomic JSONL with human and model checklists.")
     ],
     model: Annotated[str, typer.Option("--model", help="The judged model (its '<model>-checklist' key).")],
-    max_model_items: Annotated[
-        int, typer.Option("--max-model-items", help="Model reasons sent per sample (0 = all).")
-    ] = 5,
+    max_model_items: MaxModelItemsOpt = 5,
     structured: Annotated[
         bool, typer.Option("--structured", help="Constrain answers with response_format json_schema.")
     ] = False,

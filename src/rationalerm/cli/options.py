@@ -231,6 +231,31 @@ class Resume:
     restart: bool = option(False, "--restart", help="Discard an existing output instead of resuming.")
 
 
+# Options several commands take with one meaning, defined once (each command gives its own default).
+SplitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--split",
+        help="Split of Qwen/RationaleRM or its snapshot folder: test or full (default: test; prepare-rl: full).",
+    ),
+]
+ModeOpt = Annotated[
+    str,
+    typer.Option(
+        "--mode",
+        help="paper (one-to-one matching, the paper's AP) or reference (as the released analysis script).",
+    ),
+]
+MaxModelItemsOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-model-items", help="The model's first N reasons of each sample that are used (0 = all)."
+    ),
+]
+BootstrapOpt = Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")]
+BootstrapSeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")]
+GuardReasonsOpt = Annotated[int, typer.Option("--max-reasons", help="The guards' reason cap (0 = none).")]
+
 LabelsFromOpt = Annotated[
     str,
     typer.Option(
@@ -288,7 +313,7 @@ class MatcherChoice:
 
     matcher_name: str = option("local", "--matcher", help="local (offline, default) or llm.")
     structured: bool = option(False, "--structured", help="[llm] JSON-schema structured output.")
-    calibration: Path | None = option(
+    calibration: Path | None = option(  # noqa: RUF009
         None, "--calibration", help="[local] A matcher fitted to your judge by `rationalerm calibrate`."
     )
 
@@ -319,12 +344,18 @@ def llm_judge(*, hide: Iterable[str] = ()) -> Shown:
 
 
 __all__ = [
+    "BootstrapOpt",
+    "BootstrapSeedOpt",
     "GenRMChoice",
+    "GuardReasonsOpt",
     "InputPolicy",
     "Judge",
     "LabelsFromOpt",
     "MatcherChoice",
+    "MaxModelItemsOpt",
+    "ModeOpt",
     "Resume",
+    "SplitOpt",
     "default_output",
     "llm_judge",
     "option",

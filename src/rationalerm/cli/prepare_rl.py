@@ -13,7 +13,7 @@ import typer
 from ..errors import ConfigError
 from .app import app
 from .console import ProblemPrinter, console, fail
-from .options import LabelsFromOpt
+from .options import LabelsFromOpt, SplitOpt
 
 
 @app.command(name="prepare-rl")
@@ -41,10 +41,7 @@ def prepare_rl_command(
     golden_field: Annotated[
         str, typer.Option("--golden-field", help="Field with golden judgments (ralign).")
     ] = "gt_judgment",
-    split: Annotated[
-        str,
-        typer.Option("--split", help="Split of Qwen/RationaleRM or its snapshot: full (default) or test."),
-    ] = "full",
+    split: SplitOpt = "full",
     labels_from: LabelsFromOpt = "auto",
 ) -> None:
     """Write the GenRM prompts and reward fields each RL framework reads."""

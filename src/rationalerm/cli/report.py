@@ -13,6 +13,7 @@ import typer
 from ..errors import ConfigError
 from .app import app
 from .console import console, err_console, warn
+from .options import BootstrapSeedOpt
 
 
 @app.command()
@@ -38,7 +39,7 @@ def report(
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", help="Bootstrap resamples for the paired tests and tag-rate CIs.")
     ] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstraps.")] = 0,
+    seed: BootstrapSeedOpt = 0,
 ) -> None:
     """Build an HTML report: accuracy vs consistency, tables, paired tests, evaluator agreement, R-Align, benchmarks,
     rationale tags, and the samples a judge got right for the wrong reasons."""

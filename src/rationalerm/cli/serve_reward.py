@@ -13,7 +13,7 @@ import typer
 
 from .app import app
 from .console import err_console, fail
-from .options import Judge, option, shown, with_options
+from .options import GuardReasonsOpt, Judge, option, shown, with_options
 
 JUDGE = shown(
     Judge(judge_model="", concurrency=128),
@@ -84,9 +84,7 @@ class Serving:
 def serve_reward(
     kind: Annotated[str, typer.Option("--kind", help="hybrid, outcome or ralign.")] = "hybrid",
     matcher: Annotated[str, typer.Option("--matcher", help="local or llm.")] = "local",
-    max_reasons: Annotated[
-        int, typer.Option("--max-reasons", help="Reason cap of the guard (0 = none).")
-    ] = 8,
+    max_reasons: GuardReasonsOpt = 8,
     judge_timeout: Annotated[
         float,
         typer.Option(

@@ -15,7 +15,7 @@ from ..errors import ConfigError
 from .app import app
 from .console import console, fail
 from .jobs import FileJob
-from .options import InputPolicy, Judge, Resume, shown, with_options
+from .options import BootstrapOpt, InputPolicy, Judge, MaxModelItemsOpt, Resume, shown, with_options
 
 if TYPE_CHECKING:
     from ..stats.paired import Rate
@@ -73,18 +73,14 @@ def tag(
     summary_json: Annotated[
         Path | None, typer.Option("--summary", help="Also write the per-model rates as JSON.")
     ] = None,
-    max_model_items: Annotated[
-        int, typer.Option("--max-model-items", help="Reasons tagged per sample (0 = all).")
-    ] = 0,
+    max_model_items: MaxModelItemsOpt = 0,
     context_chars: Annotated[
         int,
         typer.Option(
             "--context-chars", help="Characters of conversation and of each response shown (0 = none)."
         ),
     ] = 4000,
-    bootstrap: Annotated[
-        int, typer.Option("--bootstrap", help="Bootstrap resamples for the 95% CIs.")
-    ] = 2000,
+    bootstrap: BootstrapOpt = 2000,
     *,
     job: FileJob,
 ) -> None:

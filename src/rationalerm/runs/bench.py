@@ -457,7 +457,6 @@ async def bench_rmbench_async(
 
 
 bench_judgebench, bench_rmbench = sync_form(bench_judgebench_async), sync_form(bench_rmbench_async)
-judge_judgebench, judge_rmbench = bench_judgebench_async, bench_rmbench_async  # the names before issue 18
 
 __all__ = [
     "DECISION_TEXT",
@@ -472,8 +471,6 @@ __all__ = [
     "comparison_key",
     "decision_text",
     "default_judge_name",
-    "judge_judgebench",
-    "judge_rmbench",
     "judgebench_row",
     "load_judgebench_rows",
     "load_rmbench_items",

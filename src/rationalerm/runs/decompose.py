@@ -202,16 +202,13 @@ async def decompose_async(
 
 
 decompose = sync_form(decompose_async)
-decompose_rationales, decompose_file = decompose_async, decompose  # the names before issue 18
 
 __all__ = [
     "DEFAULT_TEXT_FIELDS",
     "DecomposeSettings",
     "decompose",
     "decompose_async",
-    "decompose_file",
     "decompose_messages",
-    "decompose_rationales",
     "decompose_row",
     "field_texts",
     "range_flag",

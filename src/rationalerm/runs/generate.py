@@ -298,7 +298,6 @@ async def generate_async(
 
 
 generate = sync_form(generate_async)
-generate_judgments, generate_file = generate_async, generate  # the names before issue 18
 
 __all__ = [
     "DEFAULT_MAX_REASONS",
@@ -307,8 +306,6 @@ __all__ = [
     "GenRMSettings",
     "generate",
     "generate_async",
-    "generate_file",
-    "generate_judgments",
     "genrm_messages",
     "genrm_provenance",
     "genrm_validator",

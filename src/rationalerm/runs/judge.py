@@ -312,7 +312,6 @@ async def judge_async(
 
 
 judge = sync_form(judge_async, pool_of=lambda options: options["matcher"].pool)
-judge_file = judge_async  # the name before issue 18
 
 __all__ = [
     "JudgeRunSummary",
@@ -320,7 +319,6 @@ __all__ = [
     "iter_judged",
     "judge",
     "judge_async",
-    "judge_file",
     "judge_one",
     "judge_output",
     "judge_samples",

@@ -244,8 +244,6 @@ async def metarm_async(
 
 
 metarm, golden = sync_form(metarm_async), sync_form(golden_async)
-# the names before issue 18
-run_metarm, write_golden, metarm_file, golden_file = metarm_async, golden_async, metarm, golden
 
 __all__ = [
     "DEFAULT_GOLDEN_FIELD",
@@ -254,12 +252,8 @@ __all__ = [
     "gold_label",
     "golden",
     "golden_async",
-    "golden_file",
     "golden_row",
     "metarm",
     "metarm_async",
-    "metarm_file",
     "metarm_row",
-    "run_metarm",
-    "write_golden",
 ]

@@ -299,7 +299,6 @@ async def tag_async(
 
 
 tag = sync_form(tag_async, pool_of=lambda options: options["tagger"].pool)
-tag_file = tag_async  # the name before issue 18
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -323,7 +322,6 @@ __all__ = [
     "render_tag_prompt",
     "tag",
     "tag_async",
-    "tag_file",
     "tag_output",
     "tag_rates",
 ]

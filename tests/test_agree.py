@@ -13,12 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from rationalerm.cli import app
-from rationalerm.stats.paired import agreement
 from rationalerm.io import InputError
 from rationalerm.matchers import MatchOutcome, MatchRequest
-from rationalerm.stats.consistency import optimal_matching
 from rationalerm.runs.agree import agree, load_evaluate_run
 from rationalerm.runs.evaluate import evaluate
+from rationalerm.stats.consistency import optimal_matching
+from rationalerm.stats.paired import agreement
 from test_evaluate import ExactMatcher, _canonical
 
 DATA = Path(__file__).parent / "fixtures" / "report" / "judged.jsonl"

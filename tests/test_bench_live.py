@@ -24,9 +24,9 @@ from rationalerm.bench.judgebench import JudgeBenchPair, load_judgebench_pairs, 
 from rationalerm.bench.rmbench import RMBenchItem, load_pair_verdicts, load_rmbench_dir
 from rationalerm.cli import app
 from rationalerm.llm import JudgePool
+from rationalerm.prompts.chat import sanitize_block
 from rationalerm.runs.bench import bench_judgebench_async, bench_rmbench_async
 from rationalerm.runs.generate import GenRMSettings
-from rationalerm.prompts.chat import sanitize_block
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bench"
 KEY = "sk-test-SECRET-bench-77"

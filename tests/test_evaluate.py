@@ -13,8 +13,8 @@ import pytest
 
 from rationalerm.io import InputError
 from rationalerm.matchers import Matcher, MatchOutcome, MatchRequest
-from rationalerm.stats.consistency import optimal_matching
 from rationalerm.runs.evaluate import evaluate
+from rationalerm.stats.consistency import optimal_matching
 
 _SIDE = re.compile(r"\bresponse\s+(?:a|1)\b", re.I), re.compile(r"\bresponse\s+(?:b|2)\b", re.I)
 
@@ -213,13 +213,17 @@ def test_duplicate_ids_are_an_error_naming_both_lines(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("keep, used, left_out", [("first", 1, 3), ("last", 3, 1)])
-def test_dedupe_uses_one_row_and_reports_the_other(tmp_path: Path, keep: str, used: int, left_out: int) -> None:
+def test_dedupe_uses_one_row_and_reports_the_other(
+    tmp_path: Path, keep: str, used: int, left_out: int
+) -> None:
     good = sample_row(1, H, {"m": (["Response A misses the edge case"], "A>B")}, label=1)
     wrong = sample_row(1, H, {"m": (["Response B is longer"], "B>A")}, label=1)
     other = sample_row(2, H, {"m": (["Response A misses the edge case"], "A>B")}, label=1)
     path = write(tmp_path / "d.jsonl", [good, other, wrong] if used == 1 else [wrong, other, good])
     seen: list = []
-    report = evaluate(path, matcher=ExactMatcher(), n_resamples=0, dedupe=keep, strict=True, on_problem=seen.append)
+    report = evaluate(
+        path, matcher=ExactMatcher(), n_resamples=0, dedupe=keep, strict=True, on_problem=seen.append
+    )
     assert sorted(s.id for s in report.samples) == ["s1", "s2"]
     assert report.results[0].outcome_accuracy == 1.0  # the row used is the one asked for (both right)
     assert [(p.line, p.field, p.action) for p in seen] == [(left_out, "id", "left out")]

@@ -184,8 +184,8 @@ def test_sample_from_row_accepts_or_names_the_field(row):
 @settings(FUZZ, max_examples=40)
 @given(data=lines(), dedupe=st.sampled_from(["error", "first", "last"]))
 def test_the_row_runner_processes_valid_rows_and_never_half_writes(tmp_path_factory, data, dedupe):
-    from rationalerm.runs.runner import OK, OutputLayout, RowOutcome, run_rows
     from rationalerm.runs.rows import row_key
+    from rationalerm.runs.runner import OK, OutputLayout, RowOutcome, run_rows
 
     folder = tmp_path_factory.mktemp("runner")
     source, target = folder / "in.jsonl", folder / "out.jsonl"

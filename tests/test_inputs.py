@@ -197,7 +197,9 @@ def test_evaluate_stops_on_duplicate_ids_and_dedupe_reports_the_row_left_out(tmp
     done = cli("evaluate", str(source), "--output-dir", str(out), "--bootstrap", "0", "--dedupe", "last")
     assert done.returncode == 0, done.stderr
     assert f"left out {source}:1: field 'id'" in " ".join(done.stderr.split())
-    assert len(records(out / "samples.jsonl")) == 2 * len(json.loads((out / "summary.json").read_text())["models"])
+    assert len(records(out / "samples.jsonl")) == 2 * len(
+        json.loads((out / "summary.json").read_text())["models"]
+    )
 
 
 @pytest.mark.parametrize("command", ["judge", "generate", "analyze", "evaluate"])
@@ -309,7 +311,7 @@ def test_invalid_labels_are_reported_with_their_lines_and_counted(tmp_path):
 def test_analyze_reports_and_counts_invalid_labels(tmp_path):
     demo = Path(__file__).parent.parent / "examples" / "metajudge_output_demo.jsonl"
     rows = [json.loads(line) for line in demo.read_text(encoding="utf-8").splitlines()[:6]]
-    for row_, value in zip(rows[1:4], ("x", 3, True)):
+    for row_, value in zip(rows[1:4], ("x", 3, True), strict=True):
         row_["metadata"]["label"] = value
         row_["metadata"].pop("overall_preference", None)
     source = write(tmp_path / "run.jsonl", rows)

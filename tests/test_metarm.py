@@ -16,8 +16,8 @@ import pytest
 
 from judge_server import chat_reply, prompt_text
 from rationalerm.llm import JudgePool
-from rationalerm.stats.ralign import RAlignItem, ralign_by_domain, ralign_report, ralign_scores
 from rationalerm.runs.metarm import RAlignSettings, golden_async, metarm_async
+from rationalerm.stats.ralign import RAlignItem, ralign_by_domain, ralign_report, ralign_scores
 
 FIXTURES = Path(__file__).parent / "fixtures" / "judge_side"
 SOURCE = FIXTURES / "genrm_output.jsonl"

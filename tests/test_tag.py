@@ -18,8 +18,7 @@ from rationalerm.cli import app
 from rationalerm.io import InputError
 from rationalerm.llm import JudgePool
 from rationalerm.parse import ParseFailure
-from rationalerm.prompts import load_prompt
-from rationalerm.records import sample_from_row
+from rationalerm.parse.metajudge import NO_RESULT_BLOCK
 from rationalerm.parse.tags import (
     DUPLICATE_ITEM,
     MISSING_FLAWS,
@@ -29,7 +28,8 @@ from rationalerm.parse.tags import (
     ItemTags,
     parse_tags,
 )
-from rationalerm.parse.metajudge import NO_RESULT_BLOCK
+from rationalerm.prompts import load_prompt
+from rationalerm.records import sample_from_row
 from rationalerm.runs.tag import (
     Tagger,
     TagRunSummary,

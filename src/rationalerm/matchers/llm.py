@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from ..aio import map_bounded
 from ..llm import Completion, JsonSchema, JudgePool
-from ..stats.consistency import resolve_one_to_one
 from ..parse import ParseFailure, parse_metajudge
 from ..prompts import METAJUDGE_PROMPT, Prompt, RenderedPrompt, load_prompt, render_metajudge
 from ..records import Match, Matching
+from ..stats.consistency import resolve_one_to_one
 from . import MatchOutcome, MatchRequest
 
 VerdictStatus = Literal["ok", "parse_failed", "error"]

@@ -46,8 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from ..stats.consistency import optimal_matching, paper_metrics
 from ..records import Match, Matching
+from ..stats.consistency import optimal_matching, paper_metrics
 from ..text import normalise
 from . import MatchOutcome, MatchRequest
 from .pair_scorer import FORMAT_VERSION

@@ -15,16 +15,6 @@ import numpy as np
 from ..data.rows import collecting
 from ..errors import ConfigError
 from ..io import RowProblem, collect_jsonl_paths, iter_jsonl
-from ..stats.consistency import (
-    EVALUATION_CAP,
-    MODES,
-    PAPER,
-    REFERENCE_MAX_CHECKLIST,
-    paper_values,
-    proportion_ci,
-    reference_values,
-    summarize_by_group,
-)
 from ..parse import ParseFailure, extract_reference_scores, parse_metajudge_triples
 from ..records import (
     CHECKLIST_SUFFIX,
@@ -41,6 +31,16 @@ from ..records import (
     parse_direction,
     read_metajudge_row,
     validate_checklist,
+)
+from ..stats.consistency import (
+    EVALUATION_CAP,
+    MODES,
+    PAPER,
+    REFERENCE_MAX_CHECKLIST,
+    paper_values,
+    proportion_ci,
+    reference_values,
+    summarize_by_group,
 )
 
 SORT_KEYS = {"recall": "recall", "precision": "precision", "f1": "f1", "ap": "average_precision"}

@@ -747,6 +747,8 @@ class LocalMatcher:
             return
         if self._encoder is None:
             self._encoder = load_encoder(self.batch_size, self.threads, self.backend)
+            # optimal_matching's solver, imported with the model instead of in the first batch (0.2 s)
+            import scipy.optimize  # noqa: F401
         vectors = self._encoder(new)
         self.encoded_strings += len(new)
         for key, vector in zip(new, vectors, strict=True):

@@ -161,18 +161,19 @@ class ItemText:
 
 
 def item_text(neutral: str, sides: frozenset[int], joint: bool, polarity: int, praise: bool) -> ItemText:
+    tokens = frozenset(_tokens(neutral))
     return ItemText(
         sides=sides,
         joint=joint,
         polarity=polarity,
         praise=praise,
         neutral=neutral,
-        tokens=frozenset(_tokens(neutral)),
+        tokens=tokens,
         trigrams=frozenset(_trigrams(neutral)),
         numbers=frozenset(_numbers(neutral)),
         entities=frozenset(_entities(neutral)),
         negations=len(_NEGATION_RE.findall(neutral)),
-        stems=frozenset(w[:5] for w in _tokens(neutral)),
+        stems=frozenset(w[:5] for w in tokens),
         foreign=_foreign_share(neutral),
         style=len(_STYLE_RE.findall(neutral)),
     )
@@ -180,6 +181,8 @@ def item_text(neutral: str, sides: frozenset[int], joint: bool, polarity: int, p
 
 def _foreign_share(text: str) -> float:
     """The share of letters outside ASCII: where the English-only encoder's cosine is least reliable."""
+    if text.isascii():  # the common case, without a pass over the letters
+        return 0.0
     letters = [c for c in text if c.isalpha()]
     return sum(not c.isascii() for c in letters) / len(letters) if letters else 0.0
 

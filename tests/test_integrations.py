@@ -306,6 +306,18 @@ def _verl_calls(verl_rows: list[dict], per_row: int) -> list[tuple[dict, str]]:
     return [(row, rollout(row, k)) for row in verl_rows for k in range(per_row)]
 
 
+def _llm_judge(judge_server: JudgeServer, concurrency: int) -> dict:
+    """The scripted judge at 20 ms a reply, and the reward kwargs that point the LLM matcher at it."""
+    judge_server.script = metajudge_script(gullible=False)
+    judge_server.latency = 0.02
+    return {
+        "matcher": "llm",
+        "judge_model": "judge",
+        "base_url": judge_server.url,
+        "concurrency": concurrency,
+    }
+
+
 def test_verl_per_trajectory_calls_reuse_one_pool_and_its_connections(
     verl_rows: list[dict], judge_server: JudgeServer
 ) -> None:
@@ -314,15 +326,8 @@ def test_verl_per_trajectory_calls_reuse_one_pool_and_its_connections(
     into score_batch calls; every reward the same as the same rollouts scored one call at a time."""
     from rationalerm.integrations._runtime import shared_runtime
 
-    judge_server.script = metajudge_script(gullible=False)
-    judge_server.latency = 0.02
     concurrency = 16
-    kwargs = {
-        "matcher": "llm",
-        "judge_model": "judge",
-        "base_url": judge_server.url,
-        "concurrency": concurrency,
-    }
+    kwargs = _llm_judge(judge_server, concurrency)
     rollouts = _verl_calls(verl_rows, 64)
     runtime = shared_runtime()
     opened = runtime.scorers_opened
@@ -366,15 +371,8 @@ def test_verl_sync_calls_from_many_threads_share_one_pool(
 
     from rationalerm.integrations._runtime import shared_runtime
 
-    judge_server.script = metajudge_script(gullible=False)
-    judge_server.latency = 0.02
     concurrency = 8
-    kwargs = {
-        "matcher": "llm",
-        "judge_model": "judge",
-        "base_url": judge_server.url,
-        "concurrency": concurrency,
-    }
+    kwargs = _llm_judge(judge_server, concurrency)
     rollouts = _verl_calls(verl_rows, 16)
     runtime = shared_runtime()
     opened = runtime.scorers_opened

@@ -257,7 +257,9 @@ class RewardServer:
             # SIGINT and SIGTERM stop the server between two callbacks (closing connections and the scorer), not
             # as an exception in whatever request handler runs at that moment.
             for number in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+                with contextlib.suppress(
+                    NotImplementedError, RuntimeError
+                ):  # Windows' event loops have no signal handlers
                     loop.add_signal_handler(number, self._stopping.set)
         serving = loop.create_task(self._serve(freeze_startup_objects=freeze_startup_objects))
         try:

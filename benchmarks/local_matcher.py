@@ -190,7 +190,7 @@ def naive_matchings(matcher: LocalMatcher, units) -> list:
 
 
 def quality(data: Path, threads: int | None) -> None:
-    from rationalerm.matchers.training import GOALS, figures, read_public, split_units
+    from rationalerm.matchers.training import GOALS, figures, match_unit, read_public, split_units
 
     if not data.is_file():
         print(f"quality: skipped, no labelled data at {data} (pass --data)")
@@ -202,10 +202,10 @@ def quality(data: Path, threads: int | None) -> None:
     columns = {
         "naive cosine + Hungarian": figures(test, naive_matchings(learned, test)),
         "threshold grader + gates": figures(
-            test, [threshold.match_lists(u.human, u.model, u.responses) for u in test]
+            test, [match_unit(threshold, u) for u in test]
         ),
         "learned scorer (packaged)": figures(
-            test, [learned.match_lists(u.human, u.model, u.responses) for u in test]
+            test, [match_unit(learned, u) for u in test]
         ),
     }
     print(

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import rationalerm.cli  # noqa: F401  (registers the commands)
 from rationalerm.cli import app
 from rationalerm.matchers.local import load_devset
+from rationalerm.matchers.pair_scorer import FORMAT_VERSION
 from rationalerm.matchers.training import read_runs, split_units
 from rationalerm.stats.consistency import paper_metrics
 
@@ -92,7 +93,7 @@ def test_calibrate_recovers_the_judges_behaviour(run_dir: Path, tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert "Agreement with the judge" in result.output and "pearson_r" in result.output
     stored = json.loads(out.read_text(encoding="utf-8"))
-    assert stored["format_version"] == 1 and stored["settings"]["judges"] == ["harsh-judge"]
+    assert stored["format_version"] == FORMAT_VERSION and stored["settings"]["judges"] == ["harsh-judge"]
     assert len(stored["settings"]["train_data_sha256"]) == 64
 
     from rationalerm.matchers.local import LocalMatcher

@@ -25,6 +25,11 @@ class MatchRequest:
     model: Sequence[str]
     # The two responses judged (optional): the local matcher reads which one a side-less item's specifics come from.
     responses: tuple[str, str] | None = None
+    # The better response (1 or 2) by the human label, and by the judge's own verdict (optional; 0, None or anything
+    # else: not known). The local matcher reads an item's judgement from the side it is about under these: a human
+    # point about the preferred response is a merit, one about the other a fault.
+    preference: int | None = None
+    verdict: int | None = None
 
 
 MatchOutcome = Matching | ParseFailure

@@ -50,7 +50,7 @@ from ..records import Match, Matching
 from ..stats.consistency import optimal_matching, paper_metrics
 from ..text import normalise
 from . import MatchOutcome, MatchRequest
-from .pair_scorer import FORMAT_VERSION
+from .pair_scorer import FORMAT_VERSION, side_or_none
 
 INSTALL_HINT = 'The local matcher needs the "local" extra: pip install "rationalerm[local]"'
 CALIBRATION_FILE = "local_calibration.json"
@@ -60,6 +60,9 @@ NEUTRAL = "the response"
 
 # A tie-break weight far below the 0.25 grade step: among equal graded totals, prefer the more similar pairs.
 _TIE_BREAK = 1e-3
+# What a list pair may come with: the two responses judged, and the better response by the human and by the judge.
+Responses = tuple[str, str] | None
+Verdicts = tuple[int | None, int | None]
 
 # --------------------------------------------------------------------------------------------------------------
 # Sides
@@ -479,6 +482,30 @@ def _opposed(h: _Item, m: _Item, criticised: int | None = None) -> bool:
     )
 
 
+def _judged_against(h: _Item, m: _Item, preference: int | None, verdict: int | None) -> bool:
+    """Opposite judgements read from the verdicts, for two items about the same one response. The human item's
+    judgement is the one its side implies under the human preference (a point about the preferred response is a
+    merit, one about the other a fault: human checklists explain the preference, so this is more reliable than cue
+    words, which fixes and omissions also use). The model item's is praise where it has a praise cue, else the one
+    its side implies under the judge's own verdict. Catches praise of the response the human faulted ("Response 2
+    uses the correct molar mass" against "Response 2 uses 16 g/mol for O2") and, from a judge that preferred the
+    other response, its points about either side ("Response 2 includes an unnecessary digression about X" against
+    "Response 2 notes X", preferred)."""
+    if preference is None or h.reading.joint or m.reading.joint:
+        return False
+    side = h.reading.about
+    if side is None or m.reading.about != side:
+        return False
+    human = 1 if side == preference else -1
+    if m.polarity > 0:
+        judged = 1
+    elif verdict is not None:
+        judged = 1 if side == verdict else -1
+    else:
+        return False
+    return human * judged < 0
+
+
 # An item that goes on from the previous one, about the same response.
 _CONTINUES_RE = re.compile(
     r"^\s*(?:it|its|it's|that|this|they|their|also|because\s+of\s+(?:that|this)|as\s+a\s+result|moreover|"
@@ -605,24 +632,40 @@ class LocalMatcher:
         self.embed(text for request in requests for text in (*request.human, *request.model))
         return list(
             self._match_batch(
-                [(request.human, request.model, getattr(request, "responses", None)) for request in requests]
+                [
+                    (
+                        request.human,
+                        request.model,
+                        getattr(request, "responses", None),
+                        _verdicts(getattr(request, "preference", None), getattr(request, "verdict", None)),
+                    )
+                    for request in requests
+                ]
             )
         )
 
     def match_lists(
-        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        responses: tuple[str, str] | None = None,
+        *,
+        preference: int | None = None,
+        verdict: int | None = None,
     ) -> Matching:
         """The optimal one-to-one graded matching of one human list against one model list. ``responses`` (the
-        two responses judged), when given, lets a model item that names no side be placed by its specifics."""
-        return self._match_batch([(human, model, responses)])[0]
+        two responses judged), when given, lets a model item that names no side be placed by its specifics;
+        ``preference`` and ``verdict`` (the better response by the human label and by the judge, 1 or 2), when
+        given, let an item's side say what it judges (see :func:`_judged_against`)."""
+        return self._match_batch([(human, model, responses, _verdicts(preference, verdict))])[0]
 
     def _match_batch(
-        self, lists: Sequence[tuple[Sequence[str], Sequence[str], tuple[str, str] | None]]
+        self, lists: Sequence[tuple[Sequence[str], Sequence[str], Responses, Verdicts]]
     ) -> list[Matching]:
         """:meth:`match_lists` of each (human, model, responses), the learned scorer's two stages each predicted
         in one call over all pairs of all lists."""
         if self.scorer is None:
-            return [self._match_graded(human, model, responses) for human, model, responses in lists]
+            return [self._match_graded(*entry) for entry in lists]
         inputs = [self._pair_inputs(*entry) if entry[0] and entry[1] else None for entry in lists]
         present = [entry for entry in inputs if entry is not None]
         first = (
@@ -633,9 +676,9 @@ class LocalMatcher:
         results: list[Matching | None] = []
         second: list[tuple[int, np.ndarray, Matching, np.ndarray, np.ndarray]] = []
         offset = 0
-        for (human, model, responses), entry in zip(lists, inputs, strict=True):
+        for lists_entry, entry in zip(lists, inputs, strict=True):
             if entry is None:
-                results.append(self._match_graded(human, model, responses))
+                results.append(self._match_graded(*lists_entry))
                 continue
             similarity, gate, x = entry
             graded = np.round(first[offset : offset + similarity.size].reshape(similarity.shape) * gate, 4)
@@ -668,10 +711,14 @@ class LocalMatcher:
         return [matching for matching in results if matching is not None]
 
     def _match_graded(
-        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        responses: Responses,
+        verdicts: Verdicts = (None, None),
     ) -> Matching:
         """The threshold grader's matching (no learned scorer), or the empty matching of an empty list."""
-        graded, similarity = self._matrices(human, model, responses)
+        graded, similarity = self._matrices(human, model, responses, verdicts)
         if graded.size == 0:
             return Matching(tuple(Match(i + 1, 0, 0.0) for i in range(len(human))), len(human), len(model))
         return _from_graded(
@@ -679,25 +726,28 @@ class LocalMatcher:
         )
 
     def score_matrix(
-        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        responses: tuple[str, str] | None = None,
+        *,
+        preference: int | None = None,
+        verdict: int | None = None,
     ) -> np.ndarray:
         """Graded scores of every (human item, model item) pair, after the side and polarity gates."""
-        return self._matrices(human, model, responses)[0]
+        return self._matrices(human, model, responses, _verdicts(preference, verdict))[0]
 
     def feature_array(
-        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        responses: tuple[str, str] | None = None,
+        *,
+        preference: int | None = None,
+        verdict: int | None = None,
     ) -> np.ndarray:
         """The learned scorer's (n_human, n_model, n_features) pair features (see pair_scorer.py)."""
-        from .pair_scorer import pair_features
-
-        similarity = self.similarity_matrix(human, model)
-        model_texts = [
-            self._item_text(t)
-            if p.reading.sides == self._item(t).reading.sides
-            else replace(self._item_text(t), sides=p.reading.sides, joint=False)
-            for t, p in zip(model, self._placed(model, responses), strict=True)
-        ]
-        return pair_features([self._item_text(t) for t in human], model_texts, similarity, responses)
+        return self._pair_inputs(human, model, responses, _verdicts(preference, verdict))[2]
 
     def similarity_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
         """Cosine similarity of the side-neutralised texts, before any gate (for inspection and calibration)."""
@@ -709,26 +759,38 @@ class LocalMatcher:
         return np.round(np.clip(h @ m.T, -1.0, 1.0).astype(float), 6)
 
     def gate_matrix(
-        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        responses: tuple[str, str] | None = None,
+        *,
+        preference: int | None = None,
+        verdict: int | None = None,
     ) -> np.ndarray:
         """The most each pair may score: 0 where the side gate (or the polarity gate, when on) forbids it,
         :data:`SIDELESS_CAP` where the model item names no side and the human item does, 1 elsewhere.
 
         With ``responses``, a model item naming no side whose specifics (numbers, quotes, names, code-like tokens)
         are found in one response only is placed on that side: it may then score in full against an item about
-        that side and nothing against an item about the other."""
+        that side and nothing against an item about the other. With ``preference`` (and ``verdict``), the polarity
+        gate also closes pairs whose judgements the sides show to be opposite (:func:`_judged_against`)."""
 
-        return self._gate(human, self._placed(model, responses))
+        return self._gate(human, self._placed(model, responses), _verdicts(preference, verdict))
 
-    def _gate(self, human: Sequence[str], placed: Sequence[_Item]) -> np.ndarray:
+    def _gate(
+        self, human: Sequence[str], placed: Sequence[_Item], verdicts: Verdicts = (None, None)
+    ) -> np.ndarray:
         gate = np.ones((len(human), len(placed)))
         items = [self._item(text) for text in human]
         criticised = _criticised_side(items)
+        preference, verdict = verdicts
         for j, m in enumerate(placed):
             for i, h in enumerate(items):
                 if not sides_compatible(h.reading, m.reading):
                     gate[i, j] = 0.0
-                elif self.polarity_gate and _opposed(h, m, criticised):
+                elif self.polarity_gate and (
+                    _opposed(h, m, criticised) or _judged_against(h, m, preference, verdict)
+                ):
                     gate[i, j] = 0.0
                 else:
                     gate[i, j] = side_cap(h.reading, m.reading)
@@ -805,7 +867,11 @@ class LocalMatcher:
         )
 
     def _pair_inputs(
-        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        responses: Responses,
+        verdicts: Verdicts = (None, None),
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The cosine, the gate and the learned scorer's pair features of every pair of one request."""
         from .pair_scorer import pair_features
@@ -818,31 +884,46 @@ class LocalMatcher:
             else replace(self._item_text(t), sides=p.reading.sides, joint=False)
             for t, p in zip(model, placed, strict=True)
         ]
-        x = pair_features([self._item_text(t) for t in human], model_texts, similarity, responses)
-        return similarity, self._gate(human, placed), x
+        x = pair_features([self._item_text(t) for t in human], model_texts, similarity, responses, *verdicts)
+        return similarity, self._gate(human, placed, verdicts), x
 
     def _learned(
-        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        responses: Responses,
+        verdicts: Verdicts = (None, None),
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The learned first-stage scores, the cosine, the pair features and the gate of every pair.
 
         A learned score is scaled by the gate: 0 where a side or polarity rule forbids the pair, and a quarter
         (:data:`SIDELESS_CAP`) of what the point would earn for an item naming no side, so a side-less paraphrase
         of a human point earns at most partial credit and a vaguer one less."""
-        similarity, gate, x = self._pair_inputs(human, model, responses)
+        similarity, gate, x = self._pair_inputs(human, model, responses, verdicts)
         graded = np.round(self.scorer.predict(x) * gate, 4)
         return graded, similarity, x, gate
 
     def _matrices(
-        self, human: Sequence[str], model: Sequence[str], responses: tuple[str, str] | None = None
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        responses: Responses = None,
+        verdicts: Verdicts = (None, None),
     ) -> tuple[np.ndarray, np.ndarray]:
         similarity = self.similarity_matrix(human, model)
         if similarity.size == 0:
             return similarity, similarity
         if self.scorer is not None:
-            return self._learned(human, model, responses)[:2]
-        graded = np.minimum(self.calibration.grade(similarity), self.gate_matrix(human, model, responses))
+            return self._learned(human, model, responses, verdicts)[:2]
+        graded = np.minimum(
+            self.calibration.grade(similarity), self._gate(human, self._placed(model, responses), verdicts)
+        )
         return graded, similarity
+
+
+def _verdicts(preference: Any, verdict: Any) -> Verdicts:
+    """(preference, verdict) as sides (1 or 2), None where a value names no response (a tie, unknown)."""
+    return side_or_none(preference), side_or_none(verdict)
 
 
 def _from_graded(chosen: Matching, graded: np.ndarray) -> Matching:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SCORER_FILE = "local_scorer.json"
 
 FEATURES = (
@@ -73,6 +73,11 @@ FEATURES = (
     "m_praises_criticised",
     "style_m",
     "style_h",
+    "verdict_h",
+    "verdict_m",
+    "verdict_product",
+    "verdict_h_x_polarity_m",
+    "m_praises_dispreferred",
 )
 # The second stage reads each pair the assignment chose, in the context of the whole list's choices: a list whose
 # other choices are confident is a list that covers the human points (its uncertain pairs are more likely right).
@@ -211,14 +216,23 @@ def _ranks(matrix: np.ndarray, axis: int) -> np.ndarray:
     return np.argsort(order, axis=axis, kind="stable").astype(float)
 
 
+def side_or_none(value: Any) -> int | None:
+    """1 or 2 for a preference or verdict that names a response; None for anything else (a tie, unknown)."""
+    return value if value in (1, 2) and not isinstance(value, bool) else None
+
+
 def pair_features(
     human: Sequence[ItemText],
     model: Sequence[ItemText],
     cos: np.ndarray,
     responses: tuple[str, str] | None = None,
+    preference: int | None = None,
+    verdict: int | None = None,
 ) -> np.ndarray:
     """The (n_human, n_model, len(FEATURES)) feature array of every pair; ``cos`` is the cosine similarity of the
-    side-neutralised texts."""
+    side-neutralised texts. ``preference`` (the human's better response) and ``verdict`` (the judge's) give each
+    one-sided item the judgement its side implies: +1 for a point about the preferred response, -1 for the other;
+    the ``verdict_*`` features are 0 where they are not known."""
     nh, nm = cos.shape
     out = np.zeros((nh, nm, len(FEATURES)), dtype=float)
     if nh == 0 or nm == 0:
@@ -325,6 +339,17 @@ def pair_features(
         put("m_on_criticised", m_on.astype(float))
         praises = np.array([m.polarity > 0 or m.praise for m in model])[None, :]
         put("m_praises_criticised", (m_on & praises).astype(float))
+    preference, verdict = side_or_none(preference), side_or_none(verdict)
+    if preference is not None:
+        verdict_h = np.where(h_about == 0, 0.0, np.where(h_about == preference, 1.0, -1.0))
+        put("verdict_h", verdict_h)
+        praising = np.array([m.polarity > 0 or m.praise for m in model])[None, :]
+        put("verdict_h_x_polarity_m", verdict_h * np.where(praising, 1.0, pol_m))
+        put("m_praises_dispreferred", ((m_placed == 3 - preference) & praising).astype(float))
+        if verdict is not None:
+            verdict_m = np.where(m_placed == 0, 0.0, np.where(m_placed == verdict, 1.0, -1.0))
+            put("verdict_m", verdict_m)
+            put("verdict_product", verdict_h * verdict_m)
     return out
 
 

@@ -26,8 +26,9 @@ import numpy as np
 
 from ..errors import InputError
 from ..io import RowProblem, iter_jsonl
-from ..records import Matching
+from ..records import Matching, parse_direction
 from ..stats.consistency import paper_metrics
+from .pair_scorer import side_or_none
 
 PUBLIC_JUDGES = ("grounded", "partial", "superficial")
 
@@ -45,6 +46,19 @@ class Unit:
     traps: tuple[int, ...] = ()
     responses: tuple[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    preference: int | None = None  # the better response by the human label (1 or 2), None when not known
+    verdict: int | None = None  # ... and by the judge whose list this is
+
+    @property
+    def verdicts(self) -> tuple[int | None, int | None]:
+        return self.preference, self.verdict
+
+
+def match_unit(matcher: Any, unit: Unit) -> Matching:
+    """``matcher``'s (a LocalMatcher's) matching of one unit, with everything the unit knows (responses, verdicts)."""
+    return matcher.match_lists(
+        unit.human, unit.model, unit.responses, preference=unit.preference, verdict=unit.verdict
+    )
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -90,6 +104,8 @@ def read_public(path: str | Path) -> list[Unit]:
                     gold=Matching.from_triples(triples, len(human), len(model)),
                     traps=traps,
                     responses=responses,
+                    preference=side_or_none(parse_direction(row.get("label"))),
+                    verdict=side_or_none(parse_direction(row.get(f"model-{judge}-label"))),
                 )
             )
     return units
@@ -150,7 +166,9 @@ def training_arrays(matcher: Any, units: Sequence[Unit]) -> tuple[np.ndarray, np
     matcher.embed(t for u in units for t in (*u.human, *u.model))
     xs, ys = [], []
     for unit in units:
-        x = matcher.feature_array(unit.human, unit.model, unit.responses)
+        x = matcher.feature_array(
+            unit.human, unit.model, unit.responses, preference=unit.preference, verdict=unit.verdict
+        )
         xs.append(x.reshape(-1, x.shape[-1]))
         ys.append(pair_labels(unit).ravel())
     return np.concatenate(xs), np.concatenate(ys)
@@ -176,7 +194,10 @@ def fit_local(
     if not units:
         raise InputError("no labelled matching to fit the local matcher on")
     matcher.embed(t for u in units for t in (*u.human, *u.model))
-    feats = [matcher.feature_array(u.human, u.model, u.responses) for u in units]
+    feats = [
+        matcher.feature_array(u.human, u.model, u.responses, preference=u.preference, verdict=u.verdict)
+        for u in units
+    ]
     labels = [pair_labels(u) for u in units]
     fold_of = [int(id_hash(u.sample + "#fold") * folds) for u in units]
     saved = matcher.scorer
@@ -195,7 +216,7 @@ def fit_local(
             )
             for n in held:
                 unit = units[n]
-                graded, similarity = matcher._matrices(unit.human, unit.model, unit.responses)
+                graded, similarity = matcher._matrices(unit.human, unit.model, unit.responses, unit.verdicts)
                 if graded.size == 0:
                     continue
                 chosen = optimal_matching(np.where(graded > 0, graded + 1e-3 * similarity, 0.0))
@@ -206,7 +227,10 @@ def fit_local(
                     continue
                 x2.append(stage2_features(graded, assigned, feats[n]))
                 y2.append(labels[n][assigned[:, 0], assigned[:, 1]])
-                oof.append((n, graded, chosen, matcher.gate_matrix(unit.human, unit.model, unit.responses)))
+                gate = matcher.gate_matrix(
+                    unit.human, unit.model, unit.responses, preference=unit.preference, verdict=unit.verdict
+                )
+                oof.append((n, graded, chosen, gate))
     finally:
         matcher.scorer = saved
     stage1 = fit_scorer(
@@ -310,6 +334,7 @@ __all__ = [
     "figures",
     "fit_local",
     "id_hash",
+    "match_unit",
     "meets",
     "pair_labels",
     "read_devset_units",
@@ -352,7 +377,7 @@ def fit_packaged(public: str | Path, out: str | Path, threads: int | None = 2) -
     }
     scorer = fit_local(matcher, train, settings=settings, params=dict(DEFAULT_PARAMS))
     matcher.scorer = scorer
-    heldout = figures(test, [matcher.match_lists(u.human, u.model, u.responses) for u in test])
+    heldout = figures(test, [match_unit(matcher, u) for u in test])
     from dataclasses import replace
 
     heldout = json.loads(json.dumps(heldout).replace("NaN", "null"))  # strict JSON: an undefined r is null
@@ -402,7 +427,7 @@ def read_runs(paths: Sequence[str | Path], model: str | None = None, max_model_i
     block). Rows whose judging failed are left out and listed; a row that cannot be read is an error naming its
     file, line and field."""
     from ..parse import ParseFailure, parse_metajudge
-    from ..records import RecordError, find_key, model_keys, read_metajudge_row
+    from ..records import RecordError, find_key, human_label_of, model_keys, read_metajudge_row
 
     units: list[Unit] = []
     skipped: list[str] = []
@@ -471,6 +496,10 @@ def read_runs(paths: Sequence[str | Path], model: str | None = None, max_model_i
                         str(metadata.get("response1") or ""),
                         str(metadata.get("response2") or ""),
                     ),
+                    preference=side_or_none(human_label_of(metadata)),
+                    verdict=side_or_none(
+                        parse_direction(metadata.get(model_keys(metadata, str(judged)).label))
+                    ),
                 )
             )
     return RunUnits(units, skipped, judges)
@@ -508,7 +537,7 @@ def calibrate(
         )
     matcher = matcher or LocalMatcher(threads=2)
     packaged = matcher.scorer
-    packaged_figures = figures(test, [matcher.match_lists(u.human, u.model, u.responses) for u in test])
+    packaged_figures = figures(test, [match_unit(matcher, u) for u in test])
     settings = {
         "source": "rationalerm calibrate (the user's LLM MetaJudge runs)",
         "judges": sorted(runs.judges),
@@ -523,7 +552,7 @@ def calibrate(
     try:
         scorer = fit_local(matcher, train, settings=settings, params={**DEFAULT_PARAMS, **(params or {})})
         matcher.scorer = scorer
-        heldout = figures(test, [matcher.match_lists(u.human, u.model, u.responses) for u in test])
+        heldout = figures(test, [match_unit(matcher, u) for u in test])
     finally:
         matcher.scorer = packaged
     heldout = json.loads(json.dumps(heldout).replace("NaN", "null"))

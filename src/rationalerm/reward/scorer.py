@@ -36,7 +36,7 @@ from ..errors import ConfigError
 from ..llm import JudgePool
 from ..matchers import Matcher, MatchOutcome, MatchRequest, RequestMatcher
 from ..parse import ParseFailure
-from ..records import Match, Matching
+from ..records import Direction, Match, Matching
 from ..stats.consistency import paper_metrics
 from .core import (
     BAD_SAMPLE,
@@ -387,14 +387,25 @@ class RewardScorer:
             if not screened.kept or not sample.human_checklist:
                 self._apply(results[key], screened, Matching((), len(sample.human_checklist), 0))
                 continue
-            # The lists themselves key the request: exact, and their strings' hashes are already computed.
-            request_key = (tuple(sample.human_checklist), screened.kept)
+            # The lists and the two verdicts key the request: exact, and the strings' hashes are already computed.
+            request_key = (
+                tuple(sample.human_checklist),
+                screened.kept,
+                sample.human_label,
+                parsed[key].verdict,
+            )
             wanted[key] = request_key
             if request_key in requests or request_key in waits or request_key in by_key:
                 continue
             entry = shared.get(request_key)
             if entry is None:
-                requests[request_key] = MatchRequest(str(len(requests)), request_key[0], screened.kept)
+                requests[request_key] = MatchRequest(
+                    str(len(requests)),
+                    request_key[0],
+                    screened.kept,
+                    preference=sample.human_label,
+                    verdict=parsed[key].verdict,
+                )
             elif isinstance(entry, asyncio.Future):
                 waits[request_key] = entry
             else:
@@ -515,7 +526,8 @@ class RewardScorer:
 
 
 ScreenedItem = tuple[str, ParsedCompletion, RewardResult]
-RequestKey = tuple[tuple[str, ...], tuple[str, ...]]  # (human list, reasons kept): one matcher request
+# (human list, reasons kept, human label, verdict): one matcher request
+RequestKey = tuple[tuple[str, ...], tuple[str, ...], Direction, Direction | None]
 # A request of the batch as later identical requests find it: what answers it, or its outcome once answered.
 SharedRequest = asyncio.Future[MatchOutcome] | MatchOutcome
 

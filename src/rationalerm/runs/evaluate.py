@@ -174,6 +174,8 @@ async def evaluate_samples(
                 human=list(sample.human_checklist),
                 model=kept,
                 responses=(sample.response1, sample.response2),
+                preference=sample.human_label,
+                verdict=judgment.label,
             )
             pending.append((result, request, len(items)))
 

@@ -139,7 +139,14 @@ def match_request(
         raise RecordError(model_keys(sample.row, model).checklist, "missing")
     total = len(judgment.checklist)
     sent = considered_items(total, max_model_items)
-    return MatchRequest(key=sample.id, human=sample.human_checklist, model=judgment.checklist[:sent]), total
+    request = MatchRequest(
+        key=sample.id,
+        human=sample.human_checklist,
+        model=judgment.checklist[:sent],
+        preference=sample.human_label,
+        verdict=judgment.label,
+    )
+    return request, total
 
 
 async def judge_one(

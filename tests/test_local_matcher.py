@@ -537,8 +537,8 @@ def test_split_is_fixed_by_id_and_stratified() -> None:
 def test_learned_scorer_on_the_held_out_public_matchings(matcher: LocalMatcher) -> None:
     """Held-out figures (the part of the public labelled matchings the packaged scorer never saw): recomputed here
     they equal the ones stored with it, and the learned scorer beats the threshold grader on every figure but
-    false matches. Measured at fitting: r 0.961, within-model r 0.594, MAE 0.063, worst RC error 0.062, false
-    matches 0.076, trap hits 0.105 (the goals of issue 20 are 0.93, 0.55, 0.07, 0.05, 0.05, 0.10)."""
+    false matches. Measured at fitting: r 0.960, within-model r 0.576, MAE 0.060, worst RC error 0.043, false
+    matches 0.079, trap hits 0.105 (the goals of issue 20 are 0.93, 0.55, 0.07, 0.05, 0.05, 0.10)."""
     from rationalerm.matchers.training import figures, match_unit, read_public, split_units
 
     _, test = split_units(read_public(PUBLIC))
@@ -550,6 +550,7 @@ def test_learned_scorer_on_the_held_out_public_matchings(matcher: LocalMatcher) 
     before = figures(test, [match_unit(threshold, u) for u in test])
     assert learned["pearson_r"] >= 0.93 and learned["pearson_r"] > before["pearson_r"]
     assert learned["within_model_r"] >= 0.55
+    assert learned["worst_rc_error"] <= 0.05
     assert learned["mae"] <= 0.07 and learned["mae"] < before["mae"]
     assert learned["worst_rc_error"] < before["worst_rc_error"] - 0.1
     assert learned["trap_hit_rate"] < before["trap_hit_rate"]
@@ -574,3 +575,41 @@ def test_evaluate_widens_the_interval_by_the_matchers_own_error(matcher: LocalMa
         # the bias of the matcher is added on both sides (within [0, 1])
         assert high + error["worst_rc_error"] <= wide_high + 1e-9 or wide_high == 1.0
         assert wide_low <= low - error["worst_rc_error"] + 1e-9 or wide_low == 0.0
+
+
+MOLAR = "Response 2 uses 16.00 g/mol (atomic O) for O₂; the molar mass of O₂ is 32.00 g/mol."
+
+
+def test_the_verdicts_say_what_an_item_without_cue_words_judges(matcher: LocalMatcher) -> None:
+    # The human item states Response 2's mistake without a cue word; the look-alike praises Response 2's molar mass.
+    # Only the human preference (1) shows the human item is a fault of Response 2, so only with it is the pair closed.
+    praise = "Response 2 uses the correct molar mass for oxygen gas."
+    fault = "Response B takes atomic oxygen's 16 g/mol for O2, whose molar mass is 32 g/mol."
+    assert matcher.score_matrix([MOLAR], [praise])[0, 0] > 0
+    assert matcher.score_matrix([MOLAR], [praise], preference=1, verdict=1)[0, 0] == 0.0
+    assert matcher.gate_matrix([MOLAR], [praise], preference=1)[0, 0] == 0.0
+    assert matcher.score_matrix([MOLAR], [fault], preference=1, verdict=1)[0, 0] >= 0.5
+    # A judge that preferred the other response: its side-only points about Response 2 are faults, not merits.
+    merit = "Response 2 notes that real cultures stop growing exponentially (nutrient limits, stationary phase)."
+    aside = "Response 2 includes an unnecessary digression about the stationary phase."
+    assert matcher.gate_matrix([merit], [aside], preference=2, verdict=2)[0, 0] == 1.0
+    assert matcher.gate_matrix([merit], [aside], preference=2, verdict=1)[0, 0] == 0.0
+
+
+@pytest.mark.parametrize("unknown", [None, 0, 3, "2", True])
+def test_a_verdict_that_names_no_response_is_left_out(matcher: LocalMatcher, unknown) -> None:
+    praise = "Response 2 uses the correct molar mass for oxygen gas."
+    plain = matcher.score_matrix([MOLAR], [praise])
+    assert np.array_equal(matcher.score_matrix([MOLAR], [praise], preference=unknown, verdict=unknown), plain)
+    assert np.array_equal(
+        matcher.feature_array([MOLAR], [praise], preference=unknown), matcher.feature_array([MOLAR], [praise])
+    )
+
+
+def test_a_request_carries_its_verdicts_to_the_matcher(matcher: LocalMatcher) -> None:
+    praise = "Response 2 uses the correct molar mass for oxygen gas."
+    with_verdicts = MatchRequest("k", [MOLAR], [praise], preference=1, verdict=1)
+    without = MatchRequest("k", [MOLAR], [praise])
+    got = match_sync(matcher, [with_verdicts, without])
+    assert got[0] == matcher.match_lists([MOLAR], [praise], preference=1, verdict=1)
+    assert got[0].pairs[0].score == 0.0 and got[1].pairs[0].score > 0

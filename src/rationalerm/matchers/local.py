@@ -962,11 +962,33 @@ def _final_scores(
     if scorer is not None and scorer.recall_map is not None and graded.shape[0]:
         recall = sum(scores.values()) / graded.shape[0]
         if recall > 0:
-            factor = scorer.map_recall(recall) / recall
-            for i, j in assigned.tolist():
-                if gate[i, j] >= 1.0:  # a capped pair (an item naming no side) keeps its capped score
-                    scores[i] = min(scores[i] * factor, 1.0)
+            # a capped pair (an item naming no side) keeps its capped score; the others share one factor
+            free = [i for i, j in assigned.tolist() if gate[i, j] >= 1.0]
+            wanted = scorer.map_recall(recall) * graded.shape[0] - sum(
+                v for i, v in scores.items() if i not in free
+            )
+            factor = _fill_factor([scores[i] for i in free], wanted)
+            for i in free:
+                scores[i] = min(scores[i] * factor, 1.0)
     return {i: round(v, 4) for i, v in scores.items()}
+
+
+def _fill_factor(values: Sequence[float], total: float) -> float:
+    """The factor f with sum(min(v * f, 1)) == total (as near as the values allow): the pairs a plain scaling
+    would push past 1 stay at 1 and the others take up the rest, so a list's recall lands where the recall map
+    puts it instead of short of it."""
+    positive = sorted((v for v in values if v > 0), reverse=True)
+    if not positive or total <= 0:
+        return 0.0
+    if total >= len(positive):
+        return 1.0 / positive[-1]
+    rest = sum(positive)
+    for k, value in enumerate(positive):  # the k largest at 1, the others scaled
+        factor = (total - k) / rest
+        if value * factor <= 1.0:
+            return factor
+        rest -= value
+    return 1.0 / positive[-1]
 
 
 def second_stage_scores(

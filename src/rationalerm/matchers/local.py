@@ -15,7 +15,10 @@ scored in four steps:
    the responses") or names both sides jointly never matches an item about one side.
 2. **Polarity.** A cheap lexical cue says whether an item praises (+1) or criticises (-1) its response. Two items
    about the same side with clear opposite polarity, or praise of the response the human list criticises for the
-   human's point, are opposite judgements and score 0.
+   human's point, are opposite judgements and score 0. With the human preference (and the judge's verdict) of a
+   request, an item about one response also judges it by its side: a human point about the preferred response is a
+   merit, one about the other a fault; a model item is praise by its cue, else by its side under its own verdict
+   (:func:`_judged_against`). A request without them is matched as before.
 3. **Score.** The learned pair scorer (``pair_scorer.py``, ``local_scorer.json``: gradient-boosted trees over the
    cosine and features it misses, fitted on labelled matchings, see ``training.py``) gives each pair its expected
    MetaJudge score, multiplied by the gate of steps 1-2: 0 where forbidden, :data:`SIDELESS_CAP` (a quarter) for an
@@ -662,8 +665,8 @@ class LocalMatcher:
     def _match_batch(
         self, lists: Sequence[tuple[Sequence[str], Sequence[str], Responses, Verdicts]]
     ) -> list[Matching]:
-        """:meth:`match_lists` of each (human, model, responses), the learned scorer's two stages each predicted
-        in one call over all pairs of all lists."""
+        """:meth:`match_lists` of each (human, model, responses, verdicts), the learned scorer's two stages each
+        predicted in one call over all pairs of all lists."""
         if self.scorer is None:
             return [self._match_graded(*entry) for entry in lists]
         inputs = [self._pair_inputs(*entry) if entry[0] and entry[1] else None for entry in lists]

@@ -524,9 +524,11 @@ _PRAISE_RE = re.compile(
 )
 
 
-def _criticised_side(items: Sequence[_Item]) -> int | None:
-    """The side that most one-sided human items are about, or None on a tie (a human checklist lists problems,
-    so this is the side the human found fault with)."""
+def _criticised_side(items: Sequence[_Item], preference: int | None = None) -> int | None:
+    """The side the human found fault with: the one not preferred when the preference is known, else the side
+    that most one-sided human items are about, or None on a tie (a human checklist lists problems)."""
+    if preference is not None:
+        return 3 - preference
     counts = {SIDE_1: 0, SIDE_2: 0}
     for item in items:
         if item.reading.about is not None and not item.reading.joint and item.polarity <= 0:
@@ -750,7 +752,9 @@ class LocalMatcher:
         verdict: int | None = None,
     ) -> np.ndarray:
         """The learned scorer's (n_human, n_model, n_features) pair features (see pair_scorer.py)."""
-        return self._pair_inputs(human, model, responses, _verdicts(preference, verdict))[2]
+        similarity = self.similarity_matrix(human, model)
+        placed = self._placed(model, responses)
+        return self._features(human, model, placed, similarity, responses, _verdicts(preference, verdict))
 
     def similarity_matrix(self, human: Sequence[str], model: Sequence[str]) -> np.ndarray:
         """Cosine similarity of the side-neutralised texts, before any gate (for inspection and calibration)."""
@@ -785,8 +789,8 @@ class LocalMatcher:
     ) -> np.ndarray:
         gate = np.ones((len(human), len(placed)))
         items = [self._item(text) for text in human]
-        criticised = _criticised_side(items)
         preference, verdict = verdicts
+        criticised = _criticised_side(items, preference)
         for j, m in enumerate(placed):
             for i, h in enumerate(items):
                 if not sides_compatible(h.reading, m.reading):
@@ -877,18 +881,32 @@ class LocalMatcher:
         verdicts: Verdicts = (None, None),
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The cosine, the gate and the learned scorer's pair features of every pair of one request."""
-        from .pair_scorer import pair_features
-
         similarity = self.similarity_matrix(human, model)
         placed = self._placed(model, responses)
+        x = self._features(human, model, placed, similarity, responses, verdicts)
+        return similarity, self._gate(human, placed, verdicts), x
+
+    def _features(
+        self,
+        human: Sequence[str],
+        model: Sequence[str],
+        placed: Sequence[_Item],
+        similarity: np.ndarray,
+        responses: Responses,
+        verdicts: Verdicts,
+    ) -> np.ndarray:
+        """The pair features, each model item read on the side it was placed on (:meth:`_placed`)."""
+        from .pair_scorer import pair_features
+
         model_texts = [
             self._item_text(t)
             if p.reading.sides == self._item(t).reading.sides
             else replace(self._item_text(t), sides=p.reading.sides, joint=False)
             for t, p in zip(model, placed, strict=True)
         ]
-        x = pair_features([self._item_text(t) for t in human], model_texts, similarity, responses, *verdicts)
-        return similarity, self._gate(human, placed, verdicts), x
+        return pair_features(
+            [self._item_text(t) for t in human], model_texts, similarity, responses, *verdicts
+        )
 
     def _learned(
         self,

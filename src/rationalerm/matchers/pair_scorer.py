@@ -77,7 +77,6 @@ FEATURES = (
     "verdict_m",
     "verdict_product",
     "verdict_h_x_polarity_m",
-    "m_praises_dispreferred",
 )
 # The second stage reads each pair the assignment chose, in the context of the whole list's choices: a list whose
 # other choices are confident is a list that covers the human points (its uncertain pairs are more likely right).
@@ -249,9 +248,15 @@ def pair_features(
     list_mean = float(cos.mean())
     sided_share = float(np.mean([m.about is not None for m in model]))
     evidence = [side_evidence(m, responses) for m in model]
-    # the side most one-sided, non-praising human items are about: the response the human found fault with
+    preference, verdict = side_or_none(preference), side_or_none(verdict)
+    # the response the human found fault with: the one not preferred, else the side most one-sided, non-praising
+    # human items are about
     faults = [sum(h.about == side and not h.joint and h.polarity <= 0 for h in human) for side in (1, 2)]
-    criticised = 0 if faults[0] == faults[1] else (1 if faults[0] > faults[1] else 2)
+    criticised = (
+        3 - preference
+        if preference is not None
+        else (0 if faults[0] == faults[1] else (1 if faults[0] > faults[1] else 2))
+    )
     # Every feature at once over the (n_human, n_model) grid: per-item values broadcast, the set overlaps counted
     # per pair in C (set intersections), no per-pair Python beyond them. Same values as a pair-by-pair loop.
     f = {name: k for k, name in enumerate(FEATURES)}
@@ -333,19 +338,16 @@ def pair_features(
     put("foreign_m", np.array([m.foreign for m in model])[None, :])
     put("style_m", np.array([m.style for m in model])[None, :])
     put("style_h", np.array([h.style for h in human])[:, None])
+    praises = np.array([m.polarity > 0 or m.praise for m in model])[None, :]
     if criticised:
         m_on = m_placed == criticised
         put("h_on_criticised", (h_about == criticised).astype(float))
         put("m_on_criticised", m_on.astype(float))
-        praises = np.array([m.polarity > 0 or m.praise for m in model])[None, :]
         put("m_praises_criticised", (m_on & praises).astype(float))
-    preference, verdict = side_or_none(preference), side_or_none(verdict)
     if preference is not None:
         verdict_h = np.where(h_about == 0, 0.0, np.where(h_about == preference, 1.0, -1.0))
         put("verdict_h", verdict_h)
-        praising = np.array([m.polarity > 0 or m.praise for m in model])[None, :]
-        put("verdict_h_x_polarity_m", verdict_h * np.where(praising, 1.0, pol_m))
-        put("m_praises_dispreferred", ((m_placed == 3 - preference) & praising).astype(float))
+        put("verdict_h_x_polarity_m", verdict_h * np.where(praises, 1.0, pol_m))
         if verdict is not None:
             verdict_m = np.where(m_placed == 0, 0.0, np.where(m_placed == verdict, 1.0, -1.0))
             put("verdict_m", verdict_m)

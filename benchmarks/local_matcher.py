@@ -190,7 +190,14 @@ def naive_matchings(matcher: LocalMatcher, units) -> list:
 
 
 def quality(data: Path, threads: int | None) -> None:
-    from rationalerm.matchers.training import GOALS, figures, match_unit, read_public, split_units
+    from rationalerm.matchers.training import (
+        GOALS,
+        bootstrap_figures,
+        figures,
+        match_unit,
+        read_public,
+        split_units,
+    )
 
     if not data.is_file():
         print(f"quality: skipped, no labelled data at {data} (pass --data)")
@@ -199,26 +206,32 @@ def quality(data: Path, threads: int | None) -> None:
     learned = LocalMatcher(threads=threads)
     threshold = LocalMatcher(threads=threads, scorer=None)
     threshold._encoder = learned._encoder
+    learned_matchings = [match_unit(learned, u) for u in test]
     columns = {
         "naive cosine + Hungarian": figures(test, naive_matchings(learned, test)),
-        "threshold grader + gates": figures(
-            test, [match_unit(threshold, u) for u in test]
-        ),
-        "learned scorer (packaged)": figures(
-            test, [match_unit(learned, u) for u in test]
-        ),
+        "threshold grader + gates": figures(test, [match_unit(threshold, u) for u in test]),
+        "learned scorer (packaged)": figures(test, learned_matchings),
     }
+    interval = bootstrap_figures(test, learned_matchings)
     print(
         f"quality on the held-out part of {data.name}: {len(test)} lists of {len({u.sample for u in test})} samples"
     )
     names = list(columns)
-    print(f"{'figure':<18}" + "".join(f"{n:>28}" for n in names) + f"{'goal':>10}")
+    print(
+        f"{'figure':<18}" + "".join(f"{n:>28}" for n in names) + f"{'learned, 90% bootstrap':>24}{'goal':>10}"
+    )
     for figure, (op, goal) in GOALS.items():
         cells = []
         for n in names:
             value = columns[n][figure]
             cells.append(f"{'n/a' if value != value else f'{value:.3f}':>28}")
+        low, high = interval.get(figure, (float("nan"), float("nan")))
+        cells.append(f"{f'{low:.3f} - {high:.3f}':>24}")
         print(f"{figure:<18}" + "".join(cells) + f"{op + ' ' + str(goal):>10}")
+    print(
+        "  (the bootstrap draws the held-out samples with replacement, 1,000 times: how far each figure moves"
+    )
+    print("   with which samples happen to be held out)")
     for n in names:
         rc = ", ".join(f"{m} {p:.3f} vs {g:.3f}" for m, (p, g) in columns[n]["rc_by_model"].items())
         print(f"  RC by model, {n}: {rc}")

@@ -263,7 +263,21 @@ _POSITIVE_RE = re.compile(
     r"detailed|comprehensive|superior|safer|clearer|creative|engaging|polished|professional|informative|"
     r"debunks?|verif(?:y|ies|ied)|checks|protects?|protected|points\s+out|simple|actionable|useful|"
     r"warm(?:er)?|friendl(?:y|ier)|fun|improves?|safer|reassuring|encouraging|"
+    r"(?:help|thought|use|power|skil|master|care|taste)fully|(?:smart|wise|elegant|neat|sensib|clever|nice|"
+    r"concise|succinct|clean|insightful|apt|effective|impressive|convenient|admirab|expert|intelligent|"
+    r"readab|right)ly|handy|valuable|excellent|insightful|elegant|careful|thoughtful|considerate|readable|"
+    r"intuitive|beneficial|sensible|impressive|effective|commendable|praiseworthy|excels?|shines?|"
+    r"spot[\s-]+on|on\s+point|(?:great|good|nice|excellent|fine)\s+job|easy[\s-]+to[\s-]+(?:follow|read|use)|"
+    r"well[\s-]+(?:structured|organi[sz]ed|written|explained|formatted|reasoned)|"
     r"as\s+(?:the\s+user\s+)?(?:asked|requested|required))\b",
+    re.IGNORECASE,
+)
+# A clean result: "compiles without borrow errors", "has no bugs", "runs with no issues" (praise, though it is
+# worded with a negation); "has no error handling" is not one (the noun goes on).
+_CLEAN_RE = re.compile(
+    r"\b(?:without|with\s+no|has\s+no|have\s+no|zero)\s+(?:any\s+)?(?:[\w-]+\s+)?"
+    r"(?:errors?|bugs?|issues?|problems?|warnings?|mistakes?|typos?)"
+    r"(?=\s*(?:[.,;:!)]|$)|\s+(?:and|or|but|in|at|when|on|during|after|while|so|because|for)\b)",
     re.IGNORECASE,
 )
 # "not correct", "isn't very clear": the praise word is negated, so only the negation counts.
@@ -282,8 +296,10 @@ def polarity(text: str) -> int:
     """
     corrections = len(_CORRECTION_RE.findall(text))
     text = _CORRECTION_RE.sub(" ", text)
+    clean = len(_CLEAN_RE.findall(text))
+    text = _CLEAN_RE.sub(" ", text)
     negative = len(_NEGATIVE_RE.findall(text)) + corrections
-    positive = len(_POSITIVE_RE.findall(_NEGATED_POSITIVE_RE.sub(" not ", text)))
+    positive = len(_POSITIVE_RE.findall(_NEGATED_POSITIVE_RE.sub(" not ", text))) + clean
     return int(np.sign(negative - positive) * -1) if negative != positive else 0
 
 
@@ -466,6 +482,36 @@ class _Item:
     reading: SideReading
     polarity: int
     praise: bool = False
+    lead: int | None = (
+        None  # a comparison's first-named side, where it concedes nothing (see _comparison_lead)
+    )
+
+
+# A comparison that grants the other side a point: "B is more accurate, although A is more complete".
+_CONCEDES_RE = re.compile(
+    r"\b(?:although|though|despite|admittedly|granted|however|but|yet)\b", re.IGNORECASE
+)
+
+
+def _comparison_lead(text: str, reading: SideReading) -> int | None:
+    """The side a comparison names first ("Response 1 gives more tips, so it is more helpful than Response 2"),
+    where the item names each side in its own clause and concedes nothing; None for any other item. A judge's
+    comparison argues for the side it leads with."""
+    if reading.sides != BOTH or reading.joint or _CONCEDES_RE.search(text):
+        return None
+    found = [
+        (match.start(), _SIDE_WORD[match.group("side").lower()])
+        for pattern in (_NAMED_RE, _FOREIGN_NAMED_RE)
+        for match in pattern.finditer(text)
+        if match.group("side").lower() in _SIDE_WORD
+    ]
+    found += [(match.start(), _ORDINAL[match.group("ord").lower()]) for match in _ORDINAL_RE.finditer(text)]
+    found += [
+        (match.start(), _SIDE_WORD[letter.lower()])
+        for match in _BARE_RE.finditer(text)
+        if (letter := next(g for g in match.group("side", "lead", "leada", "mid", "colon") if g))
+    ]
+    return min(found)[1] if found else None
 
 
 def _opposed(h: _Item, m: _Item, criticised: int | None = None) -> bool:
@@ -497,6 +543,10 @@ def _judged_against(h: _Item, m: _Item, preference: int | None, verdict: int | N
     if preference is None or h.reading.joint or m.reading.joint:
         return False
     side = h.reading.about
+    if m.lead is not None:
+        # a comparison led by the judge's own pick argues for it, so it judges each side opposite to the human's
+        # when the two prefer different responses
+        return side is not None and verdict is not None and m.lead == verdict and verdict != preference
     if side is None or m.reading.about != side:
         return False
     human = 1 if side == preference else -1
@@ -688,7 +738,7 @@ class LocalMatcher:
             similarity, gate, x = entry
             graded = np.round(first[offset : offset + similarity.size].reshape(similarity.shape) * gate, 4)
             offset += similarity.size
-            chosen = optimal_matching(np.where(graded > 0, graded + _TIE_BREAK * similarity, 0.0))
+            chosen = assign(graded, similarity)
             if self.scorer.stage2 is None:
                 results.append(_from_graded(chosen, graded))
             else:
@@ -726,9 +776,7 @@ class LocalMatcher:
         graded, similarity = self._matrices(human, model, responses, verdicts)
         if graded.size == 0:
             return Matching(tuple(Match(i + 1, 0, 0.0) for i in range(len(human))), len(human), len(model))
-        return _from_graded(
-            optimal_matching(np.where(graded > 0, graded + _TIE_BREAK * similarity, 0.0)), graded
-        )
+        return _from_graded(assign(graded, similarity), graded)
 
     def score_matrix(
         self,
@@ -829,7 +877,13 @@ class LocalMatcher:
         item = self._items.get(text)
         if item is None:
             plain = normalise(text)
-            item = _Item(read_sides(plain), polarity(plain), _PRAISE_RE.search(plain) is not None)
+            reading = read_sides(plain)
+            item = _Item(
+                reading,
+                polarity(plain),
+                _PRAISE_RE.search(plain) is not None,
+                _comparison_lead(plain, reading),
+            )
             self._items[text] = item
         return item
 
@@ -942,6 +996,13 @@ class LocalMatcher:
         return graded, similarity
 
 
+def assign(graded: np.ndarray, similarity: np.ndarray) -> Matching:
+    """The one-to-one assignment of graded pairs: the most total grade, ties broken towards the more similar pairs.
+    Pairs graded 0 are never chosen. The matcher and its training (the second stage's out-of-fold choices) both
+    assign through this one function."""
+    return optimal_matching(np.where(graded > 0, graded + _TIE_BREAK * similarity, 0.0))
+
+
 def _verdicts(preference: Any, verdict: Any) -> Verdicts:
     """(preference, verdict) as sides (1 or 2), None where a value names no response (a tie, unknown)."""
     return side_or_none(preference), side_or_none(verdict)
@@ -983,41 +1044,44 @@ def _final_scores(
     if scorer is not None and scorer.recall_map is not None and graded.shape[0]:
         recall = sum(scores.values()) / graded.shape[0]
         if recall > 0:
-            # a capped pair (an item naming no side) keeps its capped score; the others share one factor
+            # a capped pair (an item naming no side) keeps its capped score; the others are moved (_lift)
             free = [i for i, j in assigned.tolist() if gate[i, j] >= 1.0]
             wanted = scorer.map_recall(recall) * graded.shape[0] - sum(
                 v for i, v in scores.items() if i not in free
             )
-            factor = _fill_factor([scores[i] for i in free], wanted)
-            for i in free:
-                scores[i] = min(scores[i] * factor, 1.0)
+            lifted = _lift([scores[i] for i in free], wanted)
+            for i, value in zip(free, lifted, strict=True):
+                scores[i] = value
     return {i: round(v, 4) for i, v in scores.items()}
 
 
-def _fill_factor(values: Sequence[float], total: float) -> float:
-    """The factor f with sum(min(v * f, 1)) == total (as near as the values allow): the pairs a plain scaling
-    would push past 1 stay at 1 and the others take up the rest, so a list's recall lands where the recall map
-    puts it instead of short of it."""
-    positive = sorted((v for v in values if v > 0), reverse=True)
-    if not positive or total <= 0:
-        return 0.0
-    if total >= len(positive):
-        return 1.0 / positive[-1]
-    rest = sum(positive)
-    for k, value in enumerate(positive):  # the k largest at 1, the others scaled
-        factor = (total - k) / rest
-        if value * factor <= 1.0:
-            return factor
-        rest -= value
-    return 1.0 / positive[-1]
+def _lift(values: Sequence[float], total: float) -> list[float]:
+    """``values`` moved so they sum to ``total`` (as near as [0, 1] allows): lowered by one common factor, or raised
+    surest first, each pair in turn up to 1, so the credit the recall map adds goes to the pairs the scorer is
+    surest of and an uncertain pair is not pushed up into a confident match. Pairs at 0 stay at 0."""
+    current = sum(values)
+    if total <= 0 or current <= 0:
+        return [0.0 for _ in values]
+    if total <= current:
+        return [v * total / current for v in values]
+    lifted = list(values)
+    need = total - current
+    for k in sorted(range(len(values)), key=lambda k: -values[k]):
+        if need <= 0 or values[k] <= 0:
+            break
+        step = min(1.0 - lifted[k], need)
+        lifted[k] += step
+        need -= step
+    return lifted
 
 
 def second_stage_scores(
     stage2: Any, graded: np.ndarray, chosen: Matching, x: np.ndarray, gate: np.ndarray, scorer: Any = None
 ) -> dict[int, float]:
     """The final score of each chosen pair (0-based human index -> score): the second stage's, scaled by the
-    pair's gate and never below the pair's first-stage score; then, with ``scorer``'s recall map, all scaled by
-    one factor so the list's recall lands where the map puts it (pairs under a side cap keep their score)."""
+    pair's gate and never below the pair's first-stage score; then, with ``scorer``'s recall map, moved so the
+    list's recall lands where the map puts it: lowered by one factor, or raised surest pair first (:func:`_lift`);
+    pairs under a side cap keep their score."""
     assigned, features = _stage2_inputs(graded, chosen, x)
     if not len(assigned):
         return {}

@@ -542,7 +542,7 @@ DEFAULT_PARAMS = {
     "max_depth": 3,
     "learning_rate": 0.05,
     "subsample": 0.8,
-    "min_samples_leaf": 10,
+    "min_samples_leaf": 25,
     "random_state": 0,
 }
 

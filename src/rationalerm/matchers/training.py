@@ -188,7 +188,7 @@ def fit_local(
     labelled score of the human item when the chosen model item is the labelled one (else 0), from stage-1
     scores predicted out of fold (``folds`` groups by a hash of the sample id), so it sees the errors stage 1
     makes on unseen samples. Needs scikit-learn."""
-    from ..stats.consistency import optimal_matching
+    from .local import assign
     from .pair_scorer import FEATURES, STAGE2_FEATURES, fit_scorer, stage2_features
 
     if not units:
@@ -219,7 +219,7 @@ def fit_local(
                 graded, similarity = matcher._matrices(unit.human, unit.model, unit.responses, unit.verdicts)
                 if graded.size == 0:
                     continue
-                chosen = optimal_matching(np.where(graded > 0, graded + 1e-3 * similarity, 0.0))
+                chosen = assign(graded, similarity)
                 assigned = np.array(
                     [(p.human - 1, p.model - 1) for p in chosen.pairs if p.model], dtype=np.int64
                 ).reshape(-1, 2)
@@ -307,6 +307,36 @@ def figures(units: Sequence[Unit], predicted: Sequence[Matching]) -> dict[str, A
     }
 
 
+def bootstrap_figures(
+    units: Sequence[Unit],
+    predicted: Sequence[Matching],
+    *,
+    reps: int = 1000,
+    level: float = 0.9,
+    seed: int = 0,
+) -> dict[str, tuple[float, float]]:
+    """The ``level`` percentile interval of each goal figure over ``reps`` resamples of the samples (a sample's
+    lists are drawn together: they share the human checklist), so a held-out figure is read with its noise."""
+    by_sample: dict[str, list[int]] = defaultdict(list)
+    for k, unit in enumerate(units):
+        by_sample[unit.sample].append(k)
+    samples = sorted(by_sample)
+    rng = np.random.default_rng(seed)
+    drawn: dict[str, list[float]] = defaultdict(list)
+    for _ in range(reps):
+        ks = [k for s in rng.choice(len(samples), len(samples)) for k in by_sample[samples[s]]]
+        f = figures([units[k] for k in ks], [predicted[k] for k in ks])
+        for name in GOALS:
+            if f[name] == f[name]:
+                drawn[name].append(float(f[name]))
+    tail = (1.0 - level) / 2 * 100
+    return {
+        name: (float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail)))
+        for name, v in drawn.items()
+        if v
+    }
+
+
 GOALS = {
     "pearson_r": (">=", 0.93),
     "within_model_r": (">=", 0.55),
@@ -330,6 +360,7 @@ __all__ = [
     "GOALS",
     "PUBLIC_JUDGES",
     "Unit",
+    "bootstrap_figures",
     "calibrate",
     "figures",
     "fit_local",

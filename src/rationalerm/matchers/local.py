@@ -18,7 +18,9 @@ scored in four steps:
    human's point, are opposite judgements and score 0. With the human preference (and the judge's verdict) of a
    request, an item about one response also judges it by its side: a human point about the preferred response is a
    merit, one about the other a fault; a model item is praise by its cue, else by its side under its own verdict
-   (:func:`_judged_against`). A request without them is matched as before.
+   (:func:`_judged_against`); a comparison the judge leads with its own pick argues for that pick, so it matches no
+   one-sided human point when the judge and the human preferred different responses. A request without them is
+   matched as before.
 3. **Score.** The learned pair scorer (``pair_scorer.py``, ``local_scorer.json``: gradient-boosted trees over the
    cosine and features it misses, fitted on labelled matchings, see ``training.py``) gives each pair its expected
    MetaJudge score, multiplied by the gate of steps 1-2: 0 where forbidden, :data:`SIDELESS_CAP` (a quarter) for an
@@ -26,7 +28,8 @@ scored in four steps:
    cosine mapped to the 0.25 grid by four calibrated thresholds (``local_calibration.json``), capped by the gate.
 4. **Assignment.** The optimal one-to-one assignment (Hungarian, ties broken by the raw similarity); with the
    learned scorer, a second stage rescores each chosen pair in the context of the list's other choices (never
-   below its first-stage score, always within its gate).
+   below its first-stage score, always within its gate), and a recall map fitted out of fold moves the list's
+   recall to the labelled scale (credit it adds goes to the surest pairs first, see :func:`_lift`).
 
 Every distinct normalised string is embedded once per matcher instance; the human list shared by all models of a
 sample is therefore embedded once per run. Same input, same output, whatever else is in the batch: inference is on
@@ -539,7 +542,8 @@ def _judged_against(h: _Item, m: _Item, preference: int | None, verdict: int | N
     its side implies under the judge's own verdict. Catches praise of the response the human faulted ("Response 2
     uses the correct molar mass" against "Response 2 uses 16 g/mol for O2") and, from a judge that preferred the
     other response, its points about either side ("Response 2 includes an unnecessary digression about X" against
-    "Response 2 notes X", preferred)."""
+    "Response 2 notes X", preferred), and its comparisons led by its own pick ("Response 1 gives more tips, so it is
+    more helpful than the five in Response 2" against "Response 2 gives exactly five tips", preferred)."""
     if preference is None or h.reading.joint or m.reading.joint:
         return False
     side = h.reading.about

@@ -136,11 +136,12 @@ class SideReading:
     sides: frozenset[int]
     neutral: str
     joint: bool = False  # a hedge or a joint mention ("either", "one of the responses", "both", "A and B")
+    # The single side the item is about, or None for a wildcard (no side, or both sides named); set from ``sides``
+    # once (it is read for every pair).
+    about: int | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def about(self) -> int | None:
-        """The single side the item is about, or None for a wildcard (no side, or both sides named)."""
-        return next(iter(self.sides)) if len(self.sides) == 1 else None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "about", next(iter(self.sides)) if len(self.sides) == 1 else None)
 
 
 def read_sides(text: str) -> SideReading:
@@ -255,7 +256,6 @@ _NEGATIVE_RE = re.compile(
     r"non-standard|nonstandard|colloquial|informal|unterminated|overflows?|overruns?|bypass(?:ed|es)?|"
     r"(?:has|have|contains?|makes?|with|introduces?)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}"
     r"(?:errors?|bugs?|mistakes?|typos?))\b",
-    re.IGNORECASE,
 )
 _POSITIVE_RE = re.compile(
     r"\b(?:correct(?:ly)?|accurate(?:ly)?|properly|proper|right|valid|complete(?:ly)?|clear(?:ly)?|well|good|"
@@ -273,7 +273,6 @@ _POSITIVE_RE = re.compile(
     r"spot[\s-]+on|on\s+point|(?:great|good|nice|excellent|fine)\s+job|easy[\s-]+to[\s-]+(?:follow|read|use)|"
     r"well[\s-]+(?:structured|organi[sz]ed|written|explained|formatted|reasoned)|"
     r"as\s+(?:the\s+user\s+)?(?:asked|requested|required))\b",
-    re.IGNORECASE,
 )
 # A clean result: "compiles without borrow errors", "has no bugs", "runs with no issues" (praise, though it is
 # worded with a negation); "has no error handling" is not one (the noun goes on).
@@ -281,13 +280,11 @@ _CLEAN_RE = re.compile(
     r"\b(?:without|with\s+no|has\s+no|have\s+no|zero)\s+(?:any\s+)?(?:[\w-]+\s+)?"
     r"(?:errors?|bugs?|issues?|problems?|warnings?|mistakes?|typos?)"
     r"(?=\s*(?:[.,;:!)]|$)|\s+(?:and|or|but|in|at|when|on|during|after|while|so|because|for)\b)",
-    re.IGNORECASE,
 )
 # "not correct", "isn't very clear": the praise word is negated, so only the negation counts.
 _NEGATED_POSITIVE_RE = re.compile(
     r"\b(?:not|never|\w+n't)\s+(?:\w+\s+){0,2}?(?=(?:correct|accurate|right|valid|complete|clear|good|helpful|"
     r"appropriate|safe|natural|precise)\b)\w+",
-    re.IGNORECASE,
 )
 
 
@@ -297,6 +294,7 @@ def polarity(text: str) -> int:
     A deliberately cheap cue: it only has to separate "the proof is wrong at step 3" from "the proof is correct";
     an item with as many praise as criticism cues is left alone (0) and never gated.
     """
+    text = text.lower()  # the cue patterns are lower case (faster than IGNORECASE on these alternations)
     corrections = len(_CORRECTION_RE.findall(text))
     text = _CORRECTION_RE.sub(" ", text)
     clean = len(_CLEAN_RE.findall(text))
@@ -312,7 +310,6 @@ _CORRECTION_RE = re.compile(
     r"(?:[;:,(]|\b(?:but|while|whereas|when|though|although))\s*(?:the|its|it|in\s+fact|actually)?\s*"
     r"(?:correct|actual|right|true|real|standard|conventional|proper|accepted)\b"
     r"|\bshould\s+(?:be|have|read|say|use)\b|\breverses\b|\bover-?(?:explains|states|complicates|simplifies)\b",
-    re.IGNORECASE,
 )
 
 
@@ -843,9 +840,13 @@ class LocalMatcher:
         items = [self._item(text) for text in human]
         preference, verdict = verdicts
         criticised = _criticised_side(items, preference)
+        about = [h.reading.about for h in items]
         for j, m in enumerate(placed):
+            side = m.reading.about
             for i, h in enumerate(items):
-                if not sides_compatible(h.reading, m.reading):
+                if side is not None and about[i] is not None and side != about[i]:
+                    gate[i, j] = 0.0  # about two different responses (the commonest case of sides_compatible)
+                elif not sides_compatible(h.reading, m.reading):
                     gate[i, j] = 0.0
                 elif self.polarity_gate and (
                     _opposed(h, m, criticised) or _judged_against(h, m, preference, verdict)

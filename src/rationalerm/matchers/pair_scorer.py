@@ -394,20 +394,19 @@ class PairScorer:
             return np.clip(np.full(shape, self.base), 0.0, 1.0)
         feature, threshold, leaves, depth = self._packed()
         n_trees = leaves.shape[0]
+        first_split = (np.arange(n_trees, dtype=np.int64) * ((1 << depth) - 1))[None, :]
         offsets = (np.arange(n_trees, dtype=np.int64) * leaves.shape[1])[None, :]
         flat_leaves = leaves.ravel()
         sums = np.empty(len(flat))
         for start in range(0, len(flat), _CHUNK):
             rows = flat[start : start + _CHUNK]
-            # (rows, trees, 2**depth - 1): whether each split of each tree sends the row left
-            left = (rows[:, feature] <= threshold).reshape(len(rows), n_trees, -1)
-            position = np.zeros((len(rows), n_trees), dtype=np.int64)
+            # (rows, trees * (2**depth - 1)): whether each split of each tree sends the row left
+            left = rows[:, feature] <= threshold
+            row = np.arange(len(rows))[:, None]
+            position = np.zeros((len(rows), n_trees), dtype=np.int64)  # heap slot within the level
             for level in range(depth):
-                first = (1 << level) - 1
-                goes_left = np.take_along_axis(
-                    left[:, :, first : 2 * first + 1], position[:, :, None], axis=2
-                )
-                position = 2 * position + (~goes_left[:, :, 0])
+                goes_left = left[row, first_split + (1 << level) - 1 + position]
+                position = 2 * position + (~goes_left)
             sums[start : start + len(rows)] = flat_leaves[offsets + position].sum(axis=1)
         total = self.base + self.rate * sums
         return np.clip(total, 0.0, 1.0).reshape(shape)

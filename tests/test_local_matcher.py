@@ -537,8 +537,8 @@ def test_split_is_fixed_by_id_and_stratified() -> None:
 def test_learned_scorer_on_the_held_out_public_matchings(matcher: LocalMatcher) -> None:
     """Held-out figures (the part of the public labelled matchings the packaged scorer never saw): recomputed here
     they equal the ones stored with it, and the learned scorer beats the threshold grader on every figure but
-    false matches. Measured at fitting: r 0.959, within-model r 0.542, MAE 0.060, worst RC error 0.043, false
-    matches 0.073, trap hits 0.105 (the goals of issue 20 are 0.93, 0.55, 0.07, 0.05, 0.05, 0.10). Within-model r
+    false matches. Measured at fitting: r 0.962, within-model r 0.551, MAE 0.056, worst RC error 0.037, false
+    matches 0.067, trap hits 0.105 (the goals of issue 20 are 0.93, 0.55, 0.07, 0.05, 0.05, 0.10). Within-model r
     on 36 samples moves by about 0.1 between refits that cross-validation cannot tell apart (session 8: 0.616 ->
     0.542 for a change that raised it by 0.03 over four cross-validation splits), so it is held at 0.5."""
     from rationalerm.matchers.training import figures, match_unit, read_public, split_units
@@ -651,6 +651,37 @@ def test_a_comparison_argues_for_the_side_it_leads_with(matcher: LocalMatcher) -
     assert matcher.gate_matrix(human, [led], preference=2, verdict=1)[0, 0] == 1.0
     # without the verdicts nothing is read from the comparison
     assert matcher.gate_matrix(human, [comparison])[0, 0] == 1.0
+
+
+def test_an_item_reporting_what_a_response_says_carries_no_polarity(matcher: LocalMatcher) -> None:
+    # "B: <what B says>": the cue words describe the code under review, not the response; before, "doesn't" and
+    # "overruns" read as criticism of B and closed the pair against the human's praise of B for finding the bug
+    human = [
+        "Response 2 identifies that `malloc(strlen(s))` leaves no room for the NUL terminator, so `strcpy` writes "
+        "one byte past the buffer."
+    ]
+    report = "B: strlen doesn't count the trailing NUL, so the copy overruns by exactly one byte."
+    criticism = "Response B fails to see that strlen doesn't count the trailing NUL."
+    assert matcher.gate_matrix(human, [report], preference=2, verdict=2)[0, 0] == 1.0
+    assert matcher.gate_matrix(human, [criticism], preference=2, verdict=2)[0, 0] == 0.0
+    assert matcher.score_matrix(human, [report], preference=2, verdict=2)[0, 0] >= 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("That halves its result: about 40 g versus the correct roughly 80 g.", -1),
+        ("So Response 1 undercounts by a factor of two; the right figure is about 2.05 million.", -1),
+        (
+            "The first proof overreaches; the valid inference is only that its prime factors lie outside the list.",
+            -1,
+        ),
+        ("Response A's check only works by accident of the cache.", 0),  # "works" no longer reads as praise
+        ("Response 2 gives the correct answer.", 1),
+    ],
+)
+def test_a_correction_is_criticism_though_it_says_correct(text: str, sign: int) -> None:
+    assert polarity(text) == sign
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ scored in four steps:
    the two responses, when its specifics (numbers, quotes, names, code-like tokens) are found in one response only.
    Two items about different single sides score 0 whatever their content; an item that hedges ("either", "one of
    the responses") or names both sides jointly never matches an item about one side.
-2. **Polarity.** A cheap lexical cue says whether an item praises (+1) or criticises (-1) its response. Two items
+2. **Polarity.** A cheap lexical cue says whether an item praises (+1) or criticises (-1) its response (an item
+   that reports what a response says, "B: <its claim>", carries none: its cue words are the claim's). Two items
    about the same side with clear opposite polarity, or praise of the response the human list criticises for the
    human's point, are opposite judgements and score 0. With the human preference (and the judge's verdict) of a
    request, an item about one response also judges it by its side: a human point about the preferred response is a
@@ -307,9 +308,10 @@ def polarity(text: str) -> int:
 # A correction stated after the fact: "...; the correct value is 3.37", "but the actual uplift is ...", "should be
 # 0.15 N": the item says the response got it wrong, and its "correct" is not praise of the response.
 _CORRECTION_RE = re.compile(
-    r"(?:[;:,(]|\b(?:but|while|whereas|when|though|although))\s*(?:the|its|it|in\s+fact|actually)?\s*"
-    r"(?:correct|actual|right|true|real|standard|conventional|proper|accepted)\b"
-    r"|\bshould\s+(?:be|have|read|say|use)\b|\breverses\b|\bover-?(?:explains|states|complicates|simplifies)\b",
+    r"(?:[;:,(]|\b(?:but|while|whereas|when|though|although|versus|vs\.?))\s*(?:the|its|it|in\s+fact|actually)?"
+    r"\s*(?:correct|actual|right|true|real|standard|conventional|proper|accepted|valid)\b"
+    r"|\bshould\s+(?:be|have|read|say|use)\b|\breverses\b|\bover-?(?:explains|states|complicates|simplifies|"
+    r"reach\w*|claims?|counts?|estimates?)\b|\bunder-?(?:counts?|estimates?)\b|\bby\s+(?:accident|chance|luck)\b",
 )
 
 
@@ -485,6 +487,15 @@ class _Item:
     lead: int | None = (
         None  # a comparison's first-named side, where it concedes nothing (see _comparison_lead)
     )
+
+
+# An item that reports what one response says: "B: strlen doesn't count the trailing NUL, so the copy overruns",
+# "The second review: the f-string plus shell=True lets a user chain commands". Its cue words describe the code or
+# claim under review, not the response, so it carries no polarity (the verdicts still judge it by its side).
+_REPORTS_RE = re.compile(
+    rf"^\s*(?:(?i:the\s+)?(?i:first|second|1st|2nd)\s+[^\W\d_]+|{_NOUN}\s*[#(]?\s*(?:[12AB]|(?i:one|two))\)?|[AB])"
+    r"\s*:\s"
+)
 
 
 # A comparison that grants the other side a point: "B is more accurate, although A is more complete".
@@ -883,10 +894,13 @@ class LocalMatcher:
         if item is None:
             plain = normalise(text)
             reading = read_sides(plain)
+            reports = (
+                _REPORTS_RE.match(plain) is not None
+            )  # its cue words are the response's, not a verdict on it
             item = _Item(
                 reading,
-                polarity(plain),
-                _PRAISE_RE.search(plain) is not None,
+                0 if reports else polarity(plain),
+                not reports and _PRAISE_RE.search(plain) is not None,
                 _comparison_lead(plain, reading),
             )
             self._items[text] = item

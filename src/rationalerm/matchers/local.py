@@ -484,9 +484,8 @@ class _Item:
     reading: SideReading
     polarity: int
     praise: bool = False
-    lead: int | None = (
-        None  # a comparison's first-named side, where it concedes nothing (see _comparison_lead)
-    )
+    # a comparison's first-named side, where it concedes nothing (see _comparison_lead)
+    lead: int | None = None
 
 
 # An item that reports what one response says: "B: strlen doesn't count the trailing NUL, so the copy overruns",
@@ -894,9 +893,8 @@ class LocalMatcher:
         if item is None:
             plain = normalise(text)
             reading = read_sides(plain)
-            reports = (
-                _REPORTS_RE.match(plain) is not None
-            )  # its cue words are the response's, not a verdict on it
+            # an item reporting what a response says: its cue words are the claim's, not a verdict on it
+            reports = _REPORTS_RE.match(plain) is not None
             item = _Item(
                 reading,
                 0 if reports else polarity(plain),

@@ -452,6 +452,7 @@ PUBLIC = (
         ("A's 'voting rights for everyone' claim is anachronistic.", 1),
         ("B implies you can max out a separate limit in each IRA.", 2),
         ("A lists the warning signs that mean a doctor visit is needed.", 1),
+        ("A over-explains with unnecessary half-life checks.", 1),  # a hyphenated verb
         ("A strength of this answer is its brevity.", None),
         ("The cap is shared, whereas A tells the user otherwise.", 1),
         ("Risposta 1 non corregge l'errore principale.", 1),

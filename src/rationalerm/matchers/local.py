@@ -107,7 +107,7 @@ _ORDINAL_RE = re.compile(
 _BARE_RE = re.compile(
     r"(?<![\w'’-])(?P<side>[AB])(?:'s|’s)(?!\w)"
     r"|^\s*(?P<lead>B)\s+(?=[a-z])|^\s*(?P<colon>[AB])\s*:\s"
-    r"|^\s*(?P<leada>A)\s+(?=(?:(?:[a-z]+ly|also|still|only|then|never|even|just)\s+)?[a-z]*[^s\W]s\b)"
+    r"|^\s*(?P<leada>A)\s+(?=(?:(?:[a-z]+ly|also|still|only|then|never|even|just)\s+)?(?:[a-z]+-)?[a-z]*[^s\W]s\b)"
     r"|\b(?P<pre>(?i:whereas|while|but|than|unlike|though|vs\.?|versus))"
     r"\s+(?P<mid>[AB])\b(?![-.’']\w)"
 )

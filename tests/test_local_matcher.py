@@ -6,6 +6,7 @@ placement of side-less items, the stored scorer, the fixed split, the held-out p
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -532,6 +533,41 @@ def test_split_is_fixed_by_id_and_stratified() -> None:
     assert len(test) == 36 and all(sum(i.startswith(f"pub-{d}-") for i in test) == 9 for d in ids)
     # the same id lands on the same side whatever else is in the file
     assert split_ids({"code": ids["code"]}) == {i for i in test if i.startswith("pub-code-")}
+
+
+@pytest.mark.skipif(not PUBLIC.is_file(), reason="../shared/data/matching is not in this checkout")
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda t: re.sub(r"Response ([12])", lambda k: "AB"[int(k.group(1)) - 1], t, count=1),
+        lambda t: re.sub(r"Response ([12])", lambda k: "Response " + "AB"[int(k.group(1)) - 1], t),
+        lambda t: re.sub(
+            r"Response ([12])", lambda k: ("The first", "The second")[int(k.group(1)) - 1] + " answer", t
+        ),
+        lambda t: re.sub(r"Response ([12])", lambda k: "Assistant " + "AB"[int(k.group(1)) - 1], t),
+    ],
+    ids=["bare letter", "letter", "ordinal", "assistant"],
+)
+def test_traps_renamed_stay_gated(rewrite) -> None:
+    # A policy under RL pressure rewords the look-alike; the side and verdict gates must not depend on the wording
+    # of the side. Every trap of the public train part is gated against the human items the original is gated
+    # against, whatever way it names its response.
+    from rationalerm.matchers.training import read_public, split_units
+
+    train, _ = split_units(read_public(PUBLIC))
+    gates = LocalMatcher(scorer=None)
+    checked = 0
+    for u in train:
+        for t in u.traps:
+            original, renamed = u.model[t - 1], rewrite(u.model[t - 1])
+            if renamed == original:
+                continue
+            kwargs = {"preference": u.preference, "verdict": u.verdict}
+            before = gates.gate_matrix(u.human, [original], u.responses, **kwargs)[:, 0]
+            after = gates.gate_matrix(u.human, [renamed], u.responses, **kwargs)[:, 0]
+            assert (after <= before).all(), (original, renamed)
+            checked += 1
+    assert checked >= 40
 
 
 @pytest.mark.skipif(not PUBLIC.is_file(), reason="../shared/data/matching is not in this checkout")

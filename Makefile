@@ -86,6 +86,7 @@ constraints:
 bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/analyze_scale.py
 	$(BIN)/python benchmarks/local_matcher.py
+	$(BIN)/python benchmarks/local_matcher_cv.py
 	$(BIN)/python benchmarks/judge_throughput.py
 
 lint: $(VENV)/.dev

@@ -595,6 +595,25 @@ def test_learned_scorer_on_the_held_out_public_matchings(matcher: LocalMatcher) 
     assert learned["trap_hit_rate"] < before["trap_hit_rate"]
 
 
+@pytest.mark.skipif(not PUBLIC.is_file(), reason="../shared/data/matching is not in this checkout")
+def test_cross_validation_matches_every_train_unit_once_out_of_fold(matcher: LocalMatcher) -> None:
+    from rationalerm.matchers.training import cross_validate, figures, read_public, split_units
+
+    train, test = split_units(read_public(PUBLIC))
+    some = [u for u in train if u.domain in ("code", "stem")][:36]  # 12 samples: quick
+    own = LocalMatcher(encoder=matcher._encoder)
+    packaged = own.scorer
+    units, predicted = cross_validate(own, some, folds=2, seed="t")
+    assert own.scorer is packaged  # the matcher's own scorer is left as it was
+    assert sorted((u.sample, u.model_name) for u in units) == sorted((u.sample, u.model_name) for u in some)
+    assert not {u.sample for u in units} & {u.sample for u in test}
+    again = cross_validate(own, some, folds=2, seed="t")[1]
+    assert again == predicted  # deterministic for a seed
+    found = figures(units, predicted)
+    # fitted on six samples a fold it is weaker than the packaged scorer, but it has learned the scale
+    assert found["pearson_r"] > 0.8 and found["worst_rc_error"] < 0.15
+
+
 def test_bootstrap_intervals_of_the_goal_figures() -> None:
     from rationalerm.matchers.training import Unit, bootstrap_figures, figures
     from rationalerm.stats.consistency import Match, Matching

@@ -307,6 +307,40 @@ def figures(units: Sequence[Unit], predicted: Sequence[Matching]) -> dict[str, A
     }
 
 
+def cross_validate(
+    matcher: Any,
+    units: Sequence[Unit],
+    always: Sequence[Unit] = (),
+    *,
+    folds: int = 4,
+    seed: str = "",
+    params: dict[str, Any] | None = None,
+) -> tuple[list[Unit], list[Matching]]:
+    """Out-of-fold matchings of ``units`` (the development protocol: choices are made on these, never on the
+    held-out part). Folds group samples by a hash of the sample id and ``seed``; each fold is matched by a scorer
+    fitted (:func:`fit_local`) on the other folds plus ``always`` (units in every fit, e.g. the devset's ``tune``
+    rows). ``matcher`` (a LocalMatcher) lends its encoder and gates; its own scorer is left as it was. Returns the
+    units in the order matched and their matchings, for :func:`figures`."""
+    from .pair_scorer import DEFAULT_PARAMS
+
+    fold_of = {u.sample: int(id_hash(f"{u.sample}#cv{seed}") * folds) for u in units}
+    saved = matcher.scorer
+    matched: list[Unit] = []
+    predicted: list[Matching] = []
+    try:
+        for k in range(folds):
+            held = [u for u in units if fold_of[u.sample] == k]
+            inside = [u for u in units if fold_of[u.sample] != k] + list(always)
+            if not held or not inside:
+                continue
+            matcher.scorer = fit_local(matcher, inside, params={**DEFAULT_PARAMS, **(params or {})})
+            matched += held
+            predicted += [match_unit(matcher, u) for u in held]
+    finally:
+        matcher.scorer = saved
+    return matched, predicted
+
+
 def bootstrap_figures(
     units: Sequence[Unit],
     predicted: Sequence[Matching],
@@ -362,6 +396,7 @@ __all__ = [
     "Unit",
     "bootstrap_figures",
     "calibrate",
+    "cross_validate",
     "figures",
     "fit_local",
     "id_hash",

@@ -66,6 +66,11 @@ JUDGE_FAILED = (MATCH_FAILED, METARM_FAILED)  # result statuses that mean "the j
 _ANSWER_MARGIN = 0.5  # seconds kept before the deadline to build the fallback answer and send it
 
 
+# What asyncio's add_signal_handler raises where an event loop cannot take signal handlers (the Windows loops raise
+# NotImplementedError; a loop outside the main thread raises RuntimeError).
+_NO_SIGNAL_HANDLERS = (NotImplementedError, RuntimeError)
+
+
 class RequestError(ValueError):
     """A request the server refuses, with the HTTP status to answer."""
 
@@ -255,11 +260,10 @@ class RewardServer:
         self._stopping = asyncio.Event()
         if threading.current_thread() is threading.main_thread():
             # SIGINT and SIGTERM stop the server between two callbacks (closing connections and the scorer), not
-            # as an exception in whatever request handler runs at that moment.
+            # as an exception in whatever request handler runs at that moment. Where the loop cannot take signal
+            # handlers (Windows' event loops), Ctrl-C still stops it through the KeyboardInterrupt below.
             for number in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(
-                    NotImplementedError, RuntimeError
-                ):  # Windows' event loops have no signal handlers
+                with contextlib.suppress(*_NO_SIGNAL_HANDLERS):
                     loop.add_signal_handler(number, self._stopping.set)
         serving = loop.create_task(self._serve(freeze_startup_objects=freeze_startup_objects))
         try:

@@ -747,7 +747,7 @@ class LocalMatcher:
                 results.append(self._match_graded(*lists_entry))
                 continue
             similarity, gate, x = entry
-            graded = np.round(first[offset : offset + similarity.size].reshape(similarity.shape) * gate, 4)
+            graded = gated(first[offset : offset + similarity.size].reshape(similarity.shape), gate)
             offset += similarity.size
             chosen = assign(graded, similarity)
             if self.scorer.stage2 is None:
@@ -756,7 +756,7 @@ class LocalMatcher:
                 second.append((len(results), graded, chosen, x, gate))
                 results.append(None)
         if second:
-            staged = [_stage2_inputs(graded, chosen, x) for _, graded, chosen, x, _ in second]
+            staged = [stage2_inputs(graded, chosen, x) for _, graded, chosen, x, _ in second]
             rows = [features for _, features in staged if len(features)]
             values = self.scorer.stage2.predict(np.concatenate(rows)) if rows else np.zeros(0)
             offset = 0
@@ -992,7 +992,7 @@ class LocalMatcher:
         (:data:`SIDELESS_CAP`) of what the point would earn for an item naming no side, so a side-less paraphrase
         of a human point earns at most partial credit and a vaguer one less."""
         similarity, gate, x = self._pair_inputs(human, model, responses, verdicts)
-        graded = np.round(self.scorer.predict(x) * gate, 4)
+        graded = gated(self.scorer.predict(x), gate)
         return graded, similarity, x, gate
 
     def _matrices(
@@ -1011,6 +1011,12 @@ class LocalMatcher:
             self.calibration.grade(similarity), self._gate(human, self._placed(model, responses), verdicts)
         )
         return graded, similarity
+
+
+def gated(first: np.ndarray, gate: np.ndarray) -> np.ndarray:
+    """The first stage's pair scores within their gates: the graded matrix the assignment is made on (the matcher
+    and its training both grade through this one function)."""
+    return np.round(first * gate, 4)
 
 
 def assign(graded: np.ndarray, similarity: np.ndarray) -> Matching:
@@ -1038,7 +1044,7 @@ def _from_graded(chosen: Matching, graded: np.ndarray) -> Matching:
     )
 
 
-def _stage2_inputs(graded: np.ndarray, chosen: Matching, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def stage2_inputs(graded: np.ndarray, chosen: Matching, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The chosen pairs ((k, 2) 0-based human, model indexes) and their second-stage features."""
     from .pair_scorer import STAGE2_FEATURES, stage2_features
 
@@ -1099,7 +1105,7 @@ def second_stage_scores(
     pair's gate and never below the pair's first-stage score; then, with ``scorer``'s recall map, moved so the
     list's recall lands where the map puts it: lowered by one factor, or raised surest pair first (:func:`_lift`);
     pairs under a side cap keep their score."""
-    assigned, features = _stage2_inputs(graded, chosen, x)
+    assigned, features = stage2_inputs(graded, chosen, x)
     if not len(assigned):
         return {}
     return _final_scores(stage2.predict(features), assigned, graded, gate, scorer)

@@ -188,51 +188,41 @@ def fit_local(
     labelled score of the human item when the chosen model item is the labelled one (else 0), from stage-1
     scores predicted out of fold (``folds`` groups by a hash of the sample id), so it sees the errors stage 1
     makes on unseen samples. Needs scikit-learn."""
-    from .local import assign
-    from .pair_scorer import FEATURES, STAGE2_FEATURES, fit_scorer, stage2_features
+    from .local import assign, gated, stage2_inputs
+    from .pair_scorer import FEATURES, STAGE2_FEATURES, fit_scorer
 
     if not units:
         raise InputError("no labelled matching to fit the local matcher on")
     matcher.embed(t for u in units for t in (*u.human, *u.model))
-    feats = [
-        matcher.feature_array(u.human, u.model, u.responses, preference=u.preference, verdict=u.verdict)
-        for u in units
-    ]
+    # each unit's cosine, gate and pair features, computed once for the folds and the final fit
+    inputs = [matcher._pair_inputs(u.human, u.model, u.responses, u.verdicts) for u in units]
+    feats = [x for _, _, x in inputs]
     labels = [pair_labels(u) for u in units]
     fold_of = [int(id_hash(u.sample + "#fold") * folds) for u in units]
-    saved = matcher.scorer
     x2, y2 = [], []
     oof: list[tuple[int, np.ndarray, Any, np.ndarray]] = []
-    try:
-        for k in range(folds):
-            inside = [n for n in range(len(units)) if fold_of[n] != k]
-            held = [n for n in range(len(units)) if fold_of[n] == k]
-            if not inside or not held:
+    for k in range(folds):
+        inside = [n for n in range(len(units)) if fold_of[n] != k]
+        held = [n for n in range(len(units)) if fold_of[n] == k]
+        if not inside or not held:
+            continue
+        scorer = fit_scorer(
+            np.concatenate([feats[n].reshape(-1, len(FEATURES)) for n in inside]),
+            np.concatenate([labels[n].ravel() for n in inside]),
+            params=params,
+        )
+        for n in held:
+            similarity, gate, x = inputs[n]
+            if not similarity.size:
                 continue
-            matcher.scorer = fit_scorer(
-                np.concatenate([feats[n].reshape(-1, len(FEATURES)) for n in inside]),
-                np.concatenate([labels[n].ravel() for n in inside]),
-                params=params,
-            )
-            for n in held:
-                unit = units[n]
-                graded, similarity = matcher._matrices(unit.human, unit.model, unit.responses, unit.verdicts)
-                if graded.size == 0:
-                    continue
-                chosen = assign(graded, similarity)
-                assigned = np.array(
-                    [(p.human - 1, p.model - 1) for p in chosen.pairs if p.model], dtype=np.int64
-                ).reshape(-1, 2)
-                if not len(assigned):
-                    continue
-                x2.append(stage2_features(graded, assigned, feats[n]))
-                y2.append(labels[n][assigned[:, 0], assigned[:, 1]])
-                gate = matcher.gate_matrix(
-                    unit.human, unit.model, unit.responses, preference=unit.preference, verdict=unit.verdict
-                )
-                oof.append((n, graded, chosen, gate))
-    finally:
-        matcher.scorer = saved
+            graded = gated(scorer.predict(x), gate)
+            chosen = assign(graded, similarity)
+            assigned, features = stage2_inputs(graded, chosen, x)
+            if not len(assigned):
+                continue
+            x2.append(features)
+            y2.append(labels[n][assigned[:, 0], assigned[:, 1]])
+            oof.append((n, graded, chosen, gate))
     stage1 = fit_scorer(
         np.concatenate([f.reshape(-1, len(FEATURES)) for f in feats]),
         np.concatenate([y.ravel() for y in labels]),

@@ -57,7 +57,7 @@ from ..records import Match, Matching
 from ..stats.consistency import optimal_matching, paper_metrics
 from ..text import normalise
 from . import MatchOutcome, MatchRequest
-from .pair_scorer import FORMAT_VERSION, side_or_none
+from .pair_scorer import FORMAT_VERSION, criticised_side, side_or_none
 
 INSTALL_HINT = 'The local matcher needs the "local" extra: pip install "rationalerm[local]"'
 CALIBRATION_FILE = "local_calibration.json"
@@ -585,20 +585,6 @@ _PRAISE_RE = re.compile(
 )
 
 
-def _criticised_side(items: Sequence[_Item], preference: int | None = None) -> int | None:
-    """The side the human found fault with: the one not preferred when the preference is known, else the side
-    that most one-sided human items are about, or None on a tie (a human checklist lists problems)."""
-    if preference is not None:
-        return 3 - preference
-    counts = {SIDE_1: 0, SIDE_2: 0}
-    for item in items:
-        if item.reading.about is not None and not item.reading.joint and item.polarity <= 0:
-            counts[item.reading.about] += 1
-    if counts[SIDE_1] == counts[SIDE_2]:
-        return None
-    return SIDE_1 if counts[SIDE_1] > counts[SIDE_2] else SIDE_2
-
-
 class LocalMatcher:
     """Offline :class:`~rationalerm.matchers.Matcher`: side-aware, polarity-aware embedding similarity, graded by
     calibrated thresholds, matched one-to-one by optimal assignment.
@@ -849,7 +835,9 @@ class LocalMatcher:
         gate = np.ones((len(human), len(placed)))
         items = [self._item(text) for text in human]
         preference, verdict = verdicts
-        criticised = _criticised_side(items, preference)
+        criticised = criticised_side(
+            ((h.reading.about, h.reading.joint, h.polarity) for h in items), preference
+        )
         about = [h.reading.about for h in items]
         for j, m in enumerate(placed):
             side = m.reading.about

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -220,6 +220,23 @@ def side_or_none(value: Any) -> int | None:
     return value if value in (1, 2) and not isinstance(value, bool) else None
 
 
+def criticised_side(
+    human: Iterable[tuple[int | None, bool, int]], preference: int | None = None
+) -> int | None:
+    """The response the human found fault with, from the human items' (side about, joint, polarity): the one not
+    preferred when the preference is known, else the side that most one-sided, non-praising human items are about
+    (a human checklist lists problems), None on a tie. The matcher's polarity gate and the features share it."""
+    if preference is not None:
+        return 3 - preference
+    faults = [0, 0]
+    for about, joint, polarity in human:
+        if about is not None and not joint and polarity <= 0:
+            faults[about - 1] += 1
+    if faults[0] == faults[1]:
+        return None
+    return 1 if faults[0] > faults[1] else 2
+
+
 def pair_features(
     human: Sequence[ItemText],
     model: Sequence[ItemText],
@@ -249,14 +266,7 @@ def pair_features(
     sided_share = float(np.mean([m.about is not None for m in model]))
     evidence = [side_evidence(m, responses) for m in model]
     preference, verdict = side_or_none(preference), side_or_none(verdict)
-    # the response the human found fault with: the one not preferred, else the side most one-sided, non-praising
-    # human items are about
-    faults = [sum(h.about == side and not h.joint and h.polarity <= 0 for h in human) for side in (1, 2)]
-    criticised = (
-        3 - preference
-        if preference is not None
-        else (0 if faults[0] == faults[1] else (1 if faults[0] > faults[1] else 2))
-    )
+    criticised = criticised_side(((h.about, h.joint, h.polarity) for h in human), preference) or 0
     # Every feature at once over the (n_human, n_model) grid: per-item values broadcast, the set overlaps counted
     # per pair in C (set intersections), no per-pair Python beyond them. Same values as a pair-by-pair loop.
     f = {name: k for k, name in enumerate(FEATURES)}
@@ -634,6 +644,7 @@ __all__ = [
     "FORMAT_VERSION",
     "ItemText",
     "PairScorer",
+    "criticised_side",
     "fit_scorer",
     "item_text",
     "load_scorer",

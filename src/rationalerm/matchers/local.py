@@ -266,13 +266,12 @@ _POSITIVE_RE = re.compile(
     r"preserves|preserved|keeps|kept|appropriate(?:ly)?|robust|efficient(?:ly)?|idiomatic|safe(?:ly)?|"
     r"detailed|comprehensive|superior|safer|clearer|creative|engaging|polished|professional|informative|"
     r"debunks?|verif(?:y|ies|ied)|checks|protects?|protected|points\s+out|simple|actionable|useful|"
-    r"warm(?:er)?|friendl(?:y|ier)|fun|improves?|safer|reassuring|encouraging|"
+    r"warm(?:er)?|friendl(?:y|ier)|fun|improves?|reassuring|encouraging|"
     r"(?:help|thought|use|power|skil|master|care|taste)fully|(?:smart|wise|elegant|neat|sensib|clever|nice|"
     r"concise|succinct|clean|insightful|apt|effective|impressive|convenient|admirab|expert|intelligent|"
     r"readab|right)ly|handy|valuable|excellent|insightful|elegant|careful|thoughtful|considerate|readable|"
     r"intuitive|beneficial|sensible|impressive|effective|commendable|praiseworthy|excels?|shines?|"
-    r"spot[\s-]+on|on\s+point|(?:great|good|nice|excellent|fine)\s+job|easy[\s-]+to[\s-]+(?:follow|read|use)|"
-    r"well[\s-]+(?:structured|organi[sz]ed|written|explained|formatted|reasoned)|"
+    r"spot[\s-]+on|on\s+point|(?:great|nice|fine)\s+job|easy[\s-]+to[\s-]+(?:follow|read|use)|"
     r"as\s+(?:the\s+user\s+)?(?:asked|requested|required))\b",
 )
 # A clean result: "compiles without borrow errors", "has no bugs", "runs with no issues" (praise, though it is

@@ -774,3 +774,16 @@ def test_a_request_carries_its_verdicts_to_the_matcher(matcher: LocalMatcher) ->
     got = match_sync(matcher, [with_verdicts, without])
     assert got[0] == matcher.match_lists([MOLAR], [praise], preference=1, verdict=1)
     assert got[0].pairs[0].score == 0.0 and got[1].pairs[0].score > 0
+
+
+def test_the_recall_map_credit_goes_to_the_surest_pairs_first() -> None:
+    from rationalerm.matchers.local import _lift
+
+    # raised: the surest pair up to 1 first, then the next; an uncertain pair (0.3) is not pushed over 0.5
+    assert _lift([0.9, 0.3, 0.7], 2.2) == pytest.approx([1.0, 0.3, 0.9])
+    # lowered: one common factor keeps the order and the ratios
+    assert _lift([0.8, 0.4], 0.6) == pytest.approx([0.4, 0.2])
+    # a pair at 0 (no match) gets no credit, and the lift stops at 1 a pair when the total cannot be reached
+    assert _lift([0.6, 0.0, 0.5], 2.5) == pytest.approx([1.0, 0.0, 1.0])
+    assert _lift([0.5, 0.5], 0.0) == [0.0, 0.0] and _lift([0.0, 0.0], 1.0) == [0.0, 0.0]
+    assert sum(_lift([0.55, 0.25, 0.1], 1.2)) == pytest.approx(1.2)
